@@ -1,0 +1,23 @@
+import { DataSource } from 'typeorm';
+
+// Any constant both sides agree on: replicas starting together take turns migrating.
+const MIGRATION_LOCK_KEY = 7_261_873_519;
+
+/**
+ * Runs pending migrations. On PostgreSQL, replicas starting at once would race to create the same
+ * tables, so they take turns under an advisory lock; PGlite has one process and one connection.
+ */
+export async function runMigrations(dataSource: DataSource): Promise<void> {
+  if (dataSource.options.driver) {
+    await dataSource.runMigrations({ transaction: 'all' });
+    return;
+  }
+  const lockHolder = dataSource.createQueryRunner();
+  try {
+    await lockHolder.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await dataSource.runMigrations({ transaction: 'all' });
+  } finally {
+    await lockHolder.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await lockHolder.release();
+  }
+}

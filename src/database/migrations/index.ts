@@ -1,0 +1,4 @@
+import { InitialSchema1764000000000 } from './1764000000000-InitialSchema';
+
+// Listed by hand rather than globbed, so the same list works compiled (dist/) and under Jest (.ts).
+export const MIGRATIONS = [InitialSchema1764000000000];

@@ -1,0 +1,41 @@
+import { ValidateBy, ValidationOptions } from 'class-validator';
+import type { Keyset } from './twitter.repository';
+
+// Opaque to clients: base64url of the last row's [created_at, id].
+export function encodeCursor(keyset: Keyset): string {
+  return Buffer.from(JSON.stringify([keyset.createdAt, keyset.id])).toString('base64url');
+}
+
+const KEYSET_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const BIGINT = /^\d{1,19}$/;
+
+/** The keyset a cursor stands for, or null when it is not one this service issued. */
+export function decodeCursor(cursor: string): Keyset | null {
+  try {
+    const decoded: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (!Array.isArray(decoded) || decoded.length !== 2) return null;
+    const [createdAt, id] = decoded as unknown[];
+    if (typeof createdAt !== 'string' || !KEYSET_TIMESTAMP.test(createdAt) || Number.isNaN(Date.parse(createdAt))) {
+      return null;
+    }
+    if (typeof id !== 'string' || !BIGINT.test(id) || BigInt(id) > MAX_BIGINT) return null;
+    return { createdAt, id };
+  } catch {
+    return null;
+  }
+}
+
+export const MAX_BIGINT = 2n ** 63n - 1n;
+
+export function IsCursor(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isCursor',
+      validator: {
+        validate: (value) => typeof value === 'string' && decodeCursor(value) !== null,
+        defaultMessage: () => '$property is malformed: pass the nextCursor of a previous page unchanged',
+      },
+    },
+    options,
+  );
+}

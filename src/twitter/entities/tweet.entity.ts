@@ -1,0 +1,111 @@
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { TwitterUserEntity } from './twitter-user.entity';
+
+export type ReferencedTweetType = 'replied_to' | 'quoted' | 'retweeted';
+
+export interface ReferencedTweet {
+  type: ReferencedTweetType;
+  id: string;
+}
+
+/** The urls, mentions, hashtags and cashtags of a tweet, in the API's shape. */
+export type TweetEntities = Record<string, unknown>;
+
+export type TweetMedia = Record<string, unknown>;
+
+/** A tweet. The migrations own the indexes (descending and GIN ones TypeORM cannot express). */
+@Entity('tweets')
+@Index('tweets_newest_idx', { synchronize: false })
+@Index('tweets_author_newest_idx', { synchronize: false })
+@Index('tweets_search_idx', { synchronize: false })
+export class TweetEntity {
+  @PrimaryColumn({ type: 'bigint' })
+  id!: string;
+
+  @Column({ name: 'author_id', type: 'bigint' })
+  authorId!: string;
+
+  @ManyToOne(() => TwitterUserEntity, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'author_id' })
+  author?: TwitterUserEntity;
+
+  /** The full text (a long post's note_tweet text, a retweet's original), HTML escapes decoded. */
+  @Column({ type: 'text' })
+  text!: string;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ type: 'text', nullable: true })
+  lang!: string | null;
+
+  @Column({ name: 'conversation_id', type: 'bigint', nullable: true })
+  conversationId!: string | null;
+
+  @Column({ name: 'in_reply_to_user_id', type: 'bigint', nullable: true })
+  inReplyToUserId!: string | null;
+
+  @Column({ name: 'in_reply_to_tweet_id', type: 'bigint', nullable: true })
+  inReplyToTweetId!: string | null;
+
+  @Column({ name: 'referenced_tweets', type: 'jsonb', default: () => "'[]'" })
+  referencedTweets!: ReferencedTweet[];
+
+  /** Every version's id, oldest first, as the API lists them. */
+  @Column({ name: 'edit_history_tweet_ids', type: 'jsonb', default: () => "'[]'" })
+  editHistoryTweetIds!: string[];
+
+  @Column({ name: 'retweet_count', type: 'bigint', nullable: true })
+  retweetCount!: number | null;
+
+  @Column({ name: 'reply_count', type: 'bigint', nullable: true })
+  replyCount!: number | null;
+
+  @Column({ name: 'like_count', type: 'bigint', nullable: true })
+  likeCount!: number | null;
+
+  @Column({ name: 'quote_count', type: 'bigint', nullable: true })
+  quoteCount!: number | null;
+
+  @Column({ name: 'bookmark_count', type: 'bigint', nullable: true })
+  bookmarkCount!: number | null;
+
+  @Column({ name: 'impression_count', type: 'bigint', nullable: true })
+  impressionCount!: number | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  entities!: TweetEntities | null;
+
+  @Column({ type: 'jsonb', default: () => "'[]'" })
+  media!: TweetMedia[];
+
+  @Column({ type: 'text', nullable: true })
+  source!: string | null;
+
+  @Column({ name: 'possibly_sensitive', type: 'boolean', nullable: true })
+  possiblySensitive!: boolean | null;
+
+  /** The tweet object exactly as the API sent it (HTML escapes and all). */
+  @Column({ type: 'jsonb' })
+  raw!: Record<string, unknown>;
+
+  // Kept by PostgreSQL from text; only ever read inside SQL.
+  @Column({
+    name: 'search_vector',
+    type: 'tsvector',
+    select: false,
+    insert: false,
+    update: false,
+    generatedType: 'STORED',
+    asExpression: "to_tsvector('simple', text)",
+  })
+  searchVector?: string;
+
+  /** When this tweet was first stored. */
+  @CreateDateColumn({ name: 'fetched_at', type: 'timestamptz' })
+  fetchedAt!: Date;
+
+  /** Moves only when a stored field actually changed. */
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

@@ -1,0 +1,67 @@
+import { formatInTimeZone } from 'date-fns-tz';
+import type { TweetRecord, UserRecord } from './twitter.repository';
+import type { TweetDto } from './tweet.dto';
+import type { UserDto } from './user.dto';
+
+/** The instant in `timeZone` with its offset, e.g. 2024-03-10T03:30:00.000-04:00 (Z for UTC). */
+export function formatLocal(instant: Date, timeZone: string): string {
+  return formatInTimeZone(instant, timeZone, "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
+}
+
+export function tweetUrl(screenName: string, id: string): string {
+  return `https://x.com/${screenName}/status/${id}`;
+}
+
+export function toTweetDto(tweet: TweetRecord, timeZone: string): TweetDto {
+  const dto: TweetDto = {
+    id: tweet.id,
+    text: tweet.text,
+    createdAt: tweet.createdAt.toISOString(),
+    createdAtLocal: formatLocal(tweet.createdAt, timeZone),
+    lang: tweet.lang,
+    conversationId: tweet.conversationId,
+    inReplyToUserId: tweet.inReplyToUserId,
+    referencedTweets: tweet.referencedTweets,
+    editHistoryTweetIds: tweet.editHistoryTweetIds,
+    metrics: {
+      retweetCount: tweet.retweetCount,
+      replyCount: tweet.replyCount,
+      likeCount: tweet.likeCount,
+      quoteCount: tweet.quoteCount,
+      bookmarkCount: tweet.bookmarkCount,
+      impressionCount: tweet.impressionCount,
+    },
+    entities: tweet.entities,
+    media: tweet.media,
+    author: {
+      id: tweet.authorId,
+      screenName: tweet.authorScreenName,
+      name: tweet.authorName,
+      profileImageUrl: tweet.authorProfileImageUrl,
+    },
+    url: tweetUrl(tweet.authorScreenName, tweet.id),
+  };
+  if (tweet.raw !== undefined) dto.raw = tweet.raw;
+  return dto;
+}
+
+export function toUserDto(user: UserRecord, timeZone: string): UserDto {
+  return {
+    id: user.id,
+    screenName: user.screenName,
+    name: user.name,
+    description: user.description,
+    location: user.location,
+    url: user.url,
+    profileImageUrl: user.profileImageUrl,
+    verified: user.verified,
+    metrics: {
+      followersCount: user.followersCount,
+      followingCount: user.followingCount,
+      tweetCount: user.tweetCount,
+      listedCount: user.listedCount,
+    },
+    createdAt: user.createdAt.toISOString(),
+    createdAtLocal: formatLocal(user.createdAt, timeZone),
+  };
+}

@@ -1,0 +1,35 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Matches } from 'class-validator';
+import { SCREEN_NAME } from './tweet.dto';
+
+export class ScreenNameParams {
+  @ApiProperty({ example: 'NASA' })
+  @Matches(SCREEN_NAME, { message: 'screenName must be 1 to 15 letters, digits or underscores' })
+  screenName!: string;
+}
+
+export class UserMetricsDto {
+  @ApiProperty({ type: Number, nullable: true }) followersCount!: number | null;
+  @ApiProperty({ type: Number, nullable: true }) followingCount!: number | null;
+  @ApiProperty({ type: Number, nullable: true }) tweetCount!: number | null;
+  @ApiProperty({ type: Number, nullable: true }) listedCount!: number | null;
+}
+
+export class UserDto {
+  @ApiProperty({ example: '11348282' }) id!: string;
+  @ApiProperty({ example: 'NASA' }) screenName!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ type: String, nullable: true }) description!: string | null;
+  @ApiProperty({ type: String, nullable: true }) location!: string | null;
+  @ApiProperty({ type: String, nullable: true }) url!: string | null;
+  @ApiProperty({ type: String, nullable: true }) profileImageUrl!: string | null;
+  @ApiProperty() verified!: boolean;
+  @ApiProperty({ type: UserMetricsDto }) metrics!: UserMetricsDto;
+  @ApiProperty({ example: '2007-12-19T20:20:32.000Z' }) createdAt!: string;
+  @ApiProperty({ example: '2007-12-19T15:20:32.000-05:00' }) createdAtLocal!: string;
+}
+
+export class UserPageDto {
+  @ApiProperty({ type: [UserDto] }) data!: UserDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}

@@ -1,0 +1,43 @@
+import { Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Environment } from '../config/environment';
+import { decodeCursor, encodeCursor } from './cursor';
+import { PageQueryDto } from './pagination.dto';
+import { toUserDto } from './twitter.mapper';
+import { TwitterRepository } from './twitter.repository';
+import { ScreenNameParams, UserDto, UserPageDto } from './user.dto';
+
+@ApiTags('users')
+@Controller('users')
+export class UsersController {
+  private readonly timeZone: string;
+
+  constructor(
+    private readonly repository: TwitterRepository,
+    config: ConfigService<Environment, true>,
+  ) {
+    this.timeZone = config.get('APP_TIMEZONE', { infer: true });
+  }
+
+  @Get()
+  @ApiOkResponse({ type: UserPageDto, description: 'newest accounts first' })
+  @ApiBadRequestResponse({ description: 'a parameter is invalid; the message names it' })
+  async findUsers(@Query() query: PageQueryDto): Promise<UserPageDto> {
+    const after = query.cursor === undefined ? undefined : (decodeCursor(query.cursor) ?? undefined);
+    const page = await this.repository.findUsers(query.limit, after);
+    return {
+      data: page.items.map((user) => toUserDto(user, this.timeZone)),
+      nextCursor: page.next && encodeCursor(page.next),
+    };
+  }
+
+  @Get(':screenName')
+  @ApiOkResponse({ type: UserDto })
+  @ApiNotFoundResponse()
+  async findUser(@Param() { screenName }: ScreenNameParams): Promise<UserDto> {
+    const user = await this.repository.findUserByScreenName(screenName);
+    if (!user) throw new NotFoundException(`user ${screenName} is not stored`);
+    return toUserDto(user, this.timeZone);
+  }
+}
