@@ -1,16 +1,25 @@
-// @nestjs 12 and a few of its dependencies ship only ES modules; swc compiles them to CommonJS
-// for Jest, so they must not be ignored by the transform.
-const esmOnly = [
-  '@nestjs',
-  'file-type',
-  'strtok3',
-  'token-types',
-  'uint8array-extras',
-  '@tokenizer',
-  'cookie',
-  'date-fns',
-  '@electric-sql',
-];
+const fs = require('node:fs');
+const path = require('node:path');
+
+// @nestjs 12 and a good part of its dependency tree ship only ES modules, which Jest cannot
+// require. swc compiles every package that declares "type": "module" to CommonJS; the rest are
+// left alone (the list is read from node_modules, so it follows dependency updates by itself).
+function esModulePackages(root = path.join(__dirname, 'node_modules')) {
+  if (!fs.existsSync(root)) return [];
+  const names = fs
+    .readdirSync(root)
+    .flatMap((entry) => (entry.startsWith('@') ? fs.readdirSync(path.join(root, entry)).map((n) => `${entry}/${n}`) : [entry]));
+  return names.filter((name) => {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(root, name, 'package.json'), 'utf8')).type === 'module';
+    } catch {
+      return false;
+    }
+  });
+}
+
+const escape = (name) => name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const esmOnly = esModulePackages().map(escape);
 
 /** @type {import('jest').Config} */
 module.exports = {

@@ -1,0 +1,42 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+
+export type DatabaseKind = 'postgres' | 'pglite';
+
+export const DATABASE_KINDS: DatabaseKind[] = ['postgres', 'pglite'];
+
+// The PostgreSQL server every machine (and CI) runs; each test file gets a database of its own.
+const SERVER_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface TestDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+async function withServer<T>(work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: SERVER_URL });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A new, empty PostgreSQL database, or an in-memory PGlite. */
+export async function createTestDatabase(kind: DatabaseKind): Promise<TestDatabase> {
+  if (kind === 'pglite') return { url: 'pglite://memory', drop: async () => undefined };
+  const name = `tts_test_${randomBytes(6).toString('hex')}`;
+  await withServer((client) => client.query(`CREATE DATABASE ${name}`));
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: () => withServer((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  };
+}
+
+/** Runs SQL as the server's superuser, outside the service (to break things on purpose). */
+export function onServer(sql: string): Promise<unknown> {
+  return withServer((client) => client.query(sql));
+}
