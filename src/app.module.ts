@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { LoggerModule } from 'nestjs-pino';
-import { Environment, validateEnvironment } from './config/environment';
+import { Environment } from './config/environment';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { TwitterModule } from './twitter/twitter.module';
@@ -11,18 +11,13 @@ const REDACTED_HEADERS = ['req.headers.authorization', 'req.headers.cookie', 're
 
 @Module({})
 export class AppModule {
-  /** A function rather than a static module, so a bad environment fails inside bootstrap's try. */
-  static forRoot(): DynamicModule {
+  /** The whole service, configured by an environment validated before Nest starts. */
+  static forRoot(environment: Environment): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot({
-          isGlobal: true,
-          cache: true,
-          validate: validateEnvironment,
-          // Tests set their environment explicitly; a developer's .env must not leak into them.
-          ignoreEnvFile: process.env.NODE_ENV === 'test',
-        }),
+        // ConfigService serves exactly the validated environment: typed values, defaults applied.
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, skipProcessEnv: true, load: [() => environment] }),
         LoggerModule.forRootAsync({
           inject: [ConfigService],
           useFactory: (config: ConfigService<Environment, true>) => ({
@@ -32,6 +27,8 @@ export class AppModule {
               transport: process.stdout.isTTY ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
               redact: { paths: REDACTED_HEADERS, censor: '[redacted]' },
             },
+            // nestjs-pino's default route pattern matches nothing on Fastify; this one matches every path.
+            forRoutes: ['{*path}'],
           }),
         }),
         DatabaseModule,

@@ -1,15 +1,28 @@
 import 'reflect-metadata';
-import { ConfigService } from '@nestjs/config';
 import { createApp } from './app.setup';
-import { ConfigurationError, Environment } from './config/environment';
+import { ConfigurationError, loadEnvironment } from './config/environment';
 
 async function bootstrap(): Promise<void> {
-  const app = await createApp();
-  const config = app.get<ConfigService<Environment, true>>(ConfigService);
-  await app.listen(config.get('PORT', { infer: true }), config.get('HOST', { infer: true }));
+  const environment = loadEnvironment();
+  const app = await createApp(environment);
+  // Nest's own shutdown hooks re-raise the signal, so the process would end "killed by SIGTERM";
+  // an orderly stop is a clean exit for process managers.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      app.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error('shutdown failed:', error);
+          process.exit(1);
+        },
+      );
+    });
+  }
+  await app.listen(environment.PORT, environment.HOST);
 }
 
 bootstrap().catch((error: unknown) => {
+  // A bad environment is the operator's to fix: the message says what; the stack would not help.
   console.error(error instanceof ConfigurationError ? error.message : error);
   process.exit(1);
 });

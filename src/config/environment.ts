@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 
@@ -62,6 +63,12 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
     throw new ConfigurationError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
   return environment;
+}
+
+/** process.env plus ./.env (a variable set in the environment wins), validated. */
+export function loadEnvironment(): Environment {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  return validateEnvironment(process.env);
 }
 
 // An empty variable (`PORT=`) means "use the default", as it does for most services.

@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.setup';
+import { validateEnvironment } from '../../src/config/environment';
 import { TwitterRepository } from '../../src/twitter/twitter.repository';
 
 export interface RunningApp {
@@ -10,10 +11,9 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-/** The real application, listening on a random port, configured through the environment as in production. */
-export async function startApp(environment: Record<string, string>): Promise<RunningApp> {
-  Object.assign(process.env, { LOG_LEVEL: 'error', ...environment });
-  const app = await createApp();
+/** The real application, listening on a random port, configured by these variables (and nothing else). */
+export async function startApp(variables: Record<string, string>): Promise<RunningApp> {
+  const app = await createApp(validateEnvironment({ LOG_LEVEL: 'error', ...variables }));
   await app.listen(0, '127.0.0.1');
   return {
     app,
