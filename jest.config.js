@@ -8,7 +8,9 @@ function esModulePackages(root = path.join(__dirname, 'node_modules')) {
   if (!fs.existsSync(root)) return [];
   const names = fs
     .readdirSync(root)
-    .flatMap((entry) => (entry.startsWith('@') ? fs.readdirSync(path.join(root, entry)).map((n) => `${entry}/${n}`) : [entry]));
+    .flatMap((entry) =>
+      entry.startsWith('@') ? fs.readdirSync(path.join(root, entry)).map((n) => `${entry}/${n}`) : [entry],
+    );
   return names.filter((name) => {
     try {
       return JSON.parse(fs.readFileSync(path.join(root, name, 'package.json'), 'utf8')).type === 'module';

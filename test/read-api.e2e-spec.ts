@@ -71,10 +71,26 @@ const REPLY = tweetRow({
   possiblySensitive: false,
 });
 // Both sides of the 2024 daylight-saving changes in New York.
-const BEFORE_SPRING = tweetRow({ id: '1766740000000000001', authorId: NASA.id, createdAt: new Date('2024-03-10T06:59:59.000Z') });
-const AFTER_SPRING = tweetRow({ id: '1766740000000000002', authorId: NASA.id, createdAt: new Date('2024-03-10T07:00:00.000Z') });
-const BEFORE_FALL = tweetRow({ id: '1852900000000000001', authorId: NASA.id, createdAt: new Date('2024-11-03T05:59:59.000Z') });
-const AFTER_FALL = tweetRow({ id: '1852900000000000002', authorId: NASA.id, createdAt: new Date('2024-11-03T06:00:00.000Z') });
+const BEFORE_SPRING = tweetRow({
+  id: '1766740000000000001',
+  authorId: NASA.id,
+  createdAt: new Date('2024-03-10T06:59:59.000Z'),
+});
+const AFTER_SPRING = tweetRow({
+  id: '1766740000000000002',
+  authorId: NASA.id,
+  createdAt: new Date('2024-03-10T07:00:00.000Z'),
+});
+const BEFORE_FALL = tweetRow({
+  id: '1852900000000000001',
+  authorId: NASA.id,
+  createdAt: new Date('2024-11-03T05:59:59.000Z'),
+});
+const AFTER_FALL = tweetRow({
+  id: '1852900000000000002',
+  authorId: NASA.id,
+  createdAt: new Date('2024-11-03T06:00:00.000Z'),
+});
 const QUIET_TWEETS = Array.from({ length: 8 }, (_, day) =>
   tweetRow({
     id: `17000000000000000${10 + day}`,
@@ -198,7 +214,11 @@ describe.each(DATABASE_KINDS)('read API on %s', (kind) => {
 
     it('stays stable when new tweets arrive during paging', async () => {
       const first = await request(service.url).get('/tweets?limit=5').expect(200);
-      const newer = tweetRow({ id: '1860000000000000001', authorId: NASA.id, createdAt: new Date('2025-01-01T00:00:00Z') });
+      const newer = tweetRow({
+        id: '1860000000000000001',
+        authorId: NASA.id,
+        createdAt: new Date('2025-01-01T00:00:00Z'),
+      });
       await service.repository.upsertTweets([newer], 'update');
       const rest = await readAllPages(service.url, '/tweets?limit=5', first.body.nextCursor);
       const seen = [...first.body.data.map((tweet: { id: string }) => tweet.id), ...rest];
@@ -233,7 +253,9 @@ describe.each(DATABASE_KINDS)('read API on %s', (kind) => {
     it('searches the text with q, and pages the results', async () => {
       const gardening = QUIET_TWEETS.filter((tweet) => tweet.text.includes('gardening'));
       expect(await readAllPages(service.url, '/tweets?q=gardening&limit=3')).toEqual(newestFirst(gardening));
-      const phrase = await request(service.url).get(`/tweets?q=${encodeURIComponent('"launch pad"')}`).expect(200);
+      const phrase = await request(service.url)
+        .get(`/tweets?q=${encodeURIComponent('"launch pad"')}`)
+        .expect(200);
       expect(phrase.body.data.map((tweet: { id: string }) => tweet.id)).toEqual([REPLY.id]);
       const excluded = await request(service.url).get(`/tweets?q=${encodeURIComponent('quiet -cooking')}&limit=100`);
       expect(excluded.body.data.map((tweet: { id: string }) => tweet.id)).toEqual(newestFirst(gardening));
@@ -343,7 +365,11 @@ describe.each(DATABASE_KINDS)('read API on %s', (kind) => {
 
     it('finds an account by screen name, case-insensitively', async () => {
       const response = await request(service.url).get('/users/nasa').expect(200);
-      expect(response.body).toMatchObject({ id: NASA.id, screenName: 'NASA', createdAtLocal: '2007-12-19T15:20:32.000-05:00' });
+      expect(response.body).toMatchObject({
+        id: NASA.id,
+        screenName: 'NASA',
+        createdAtLocal: '2007-12-19T15:20:32.000-05:00',
+      });
     });
 
     it('answers 404 for an unknown account and 400 for an impossible screen name', async () => {

@@ -47,17 +47,24 @@ describe('the service as a process (node dist/src/main.js)', () => {
     const repository = new TwitterRepository(dataSource);
     await repository.upsertUsers([userRow({ id: '1602315478998499329', screenName: 'tokyo_bot' })], 'update');
     await repository.upsertTweets(
-      [tweetRow({ id: '1850000000000000001', authorId: '1602315478998499329', createdAt: new Date('2024-10-26T14:00:00Z'), text: '再起動 🚀' })],
+      [
+        tweetRow({
+          id: '1850000000000000001',
+          authorId: '1602315478998499329',
+          createdAt: new Date('2024-10-26T14:00:00Z'),
+          text: '再起動 🚀',
+        }),
+      ],
       'update',
     );
     await dataSource.destroy();
 
     for (let restart = 0; restart < 2; restart++) {
       const service = await startService(port, { PGLITE_DATA_DIR: dataDir });
-      const body = (await fetch(`${service.url}/tweets`).then((r) => r.json())) as { data: { id: string; text: string }[] };
-      expect(body.data.map((tweet) => [tweet.id, tweet.text])).toEqual([
-        ['1850000000000000001', '再起動 🚀'],
-      ]);
+      const body = (await fetch(`${service.url}/tweets`).then((r) => r.json())) as {
+        data: { id: string; text: string }[];
+      };
+      expect(body.data.map((tweet) => [tweet.id, tweet.text])).toEqual([['1850000000000000001', '再起動 🚀']]);
       expect(await service.stop('SIGINT')).toBe(0);
     }
   }, 90_000);
@@ -65,14 +72,20 @@ describe('the service as a process (node dist/src/main.js)', () => {
   it('logs one JSON line per request, with credentials redacted', async () => {
     const service = await startService(await freePort(), { DATABASE_URL: 'pglite://memory', LOG_LEVEL: 'info' });
     const before = service.stdout().split('\n').length;
-    await fetch(`${service.url}/tweets?limit=5`, { headers: { authorization: 'Bearer s3cr3t-token', cookie: 'session=abc123' } });
+    await fetch(`${service.url}/tweets?limit=5`, {
+      headers: { authorization: 'Bearer s3cr3t-token', cookie: 'session=abc123' },
+    });
     await fetch(`${service.url}/users/nobody`);
     await fetch(`${service.url}/tweets?limit=0`);
     await fetch(`${service.url}/no/such/route`);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await service.stop()).toBe(0);
 
-    const lines = service.stdout().split('\n').slice(before - 1).filter(Boolean);
+    const lines = service
+      .stdout()
+      .split('\n')
+      .slice(before - 1)
+      .filter(Boolean);
     const entries = lines.map((line) => JSON.parse(line)); // every line is JSON
     const requests = entries.filter((entry) => entry.req && entry.res && entry.req.url !== '/health');
     expect(requests.map((entry) => [entry.req.url, entry.res.statusCode])).toEqual([

@@ -21,20 +21,24 @@ describe.each(DATABASE_KINDS)('TwitterRepository on %s', (kind) => {
   let dataSource: DataSource;
   let repository: TwitterRepository;
 
-  const stamps = async () =>
-    new Map(
-      (
-        (await dataSource.query('SELECT id, fetched_at, updated_at FROM tweets')) as {
-          id: string;
-          fetched_at: Date;
-          updated_at: Date;
-        }[]
-      ).map((row) => [row.id, { fetchedAt: new Date(row.fetched_at).getTime(), updatedAt: new Date(row.updated_at).getTime() }]),
+  /** When each stored tweet was first stored and last changed, in ms. */
+  const stamps = async () => {
+    const rows = await dataSource.query<{ id: string; fetched_at: Date; updated_at: Date }[]>(
+      'SELECT id, fetched_at, updated_at FROM tweets',
     );
+    return new Map(
+      rows.map((row) => [
+        row.id,
+        { fetchedAt: new Date(row.fetched_at).getTime(), updatedAt: new Date(row.updated_at).getTime() },
+      ]),
+    );
+  };
 
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-    dataSource = await new DataSource(buildDataSourceOptions({ DATABASE_URL: database.url, PGLITE_DATA_DIR: '' })).initialize();
+    dataSource = await new DataSource(
+      buildDataSourceOptions({ DATABASE_URL: database.url, PGLITE_DATA_DIR: '' }),
+    ).initialize();
     await runMigrations(dataSource);
     repository = new TwitterRepository(dataSource);
   });
@@ -59,8 +63,15 @@ describe.each(DATABASE_KINDS)('TwitterRepository on %s', (kind) => {
     expect(await repository.upsertTweets(rows, 'update')).toEqual({ inserted: 0, updated: 0, unchanged: 5 });
     expect(await stamps()).toEqual(before);
 
-    const edited = { ...rows[2], likeCount: 99, text: 'edited text', editHistoryTweetIds: [rows[2].id, '1860000000000000000'] };
-    expect(await repository.upsertTweets([...rows.slice(0, 2), edited, ...tweets(1, 1870000000000000000n)], 'update')).toEqual({
+    const edited = {
+      ...rows[2],
+      likeCount: 99,
+      text: 'edited text',
+      editHistoryTweetIds: [rows[2].id, '1860000000000000000'],
+    };
+    expect(
+      await repository.upsertTweets([...rows.slice(0, 2), edited, ...tweets(1, 1870000000000000000n)], 'update'),
+    ).toEqual({
       inserted: 1,
       updated: 1,
       unchanged: 2,
@@ -70,7 +81,11 @@ describe.each(DATABASE_KINDS)('TwitterRepository on %s', (kind) => {
     expect(after.get(edited.id)!.fetchedAt).toBe(before.get(edited.id)!.fetchedAt);
     expect(after.get(rows[0].id)).toEqual(before.get(rows[0].id));
     const stored = await repository.findTweet(edited.id, true);
-    expect(stored).toMatchObject({ text: 'edited text', likeCount: 99, editHistoryTweetIds: [edited.id, '1860000000000000000'] });
+    expect(stored).toMatchObject({
+      text: 'edited text',
+      likeCount: 99,
+      editHistoryTweetIds: [edited.id, '1860000000000000000'],
+    });
   });
 
   it('never touches an existing row in insert-only mode', async () => {
@@ -96,11 +111,17 @@ describe.each(DATABASE_KINDS)('TwitterRepository on %s', (kind) => {
   it('updates a changed profile and keeps the last copy of an id given twice', async () => {
     await repository.upsertUsers([AUTHOR], 'update');
     const counts = await repository.upsertUsers(
-      [{ ...AUTHOR, followersCount: 1 }, { ...AUTHOR, followersCount: 2, description: 'new bio' }],
+      [
+        { ...AUTHOR, followersCount: 1 },
+        { ...AUTHOR, followersCount: 2, description: 'new bio' },
+      ],
       'update',
     );
     expect(counts).toEqual({ inserted: 0, updated: 1, unchanged: 0 });
-    expect(await repository.findUserByScreenName('TOKYO_BOT')).toMatchObject({ followersCount: 2, description: 'new bio' });
+    expect(await repository.findUserByScreenName('TOKYO_BOT')).toMatchObject({
+      followersCount: 2,
+      description: 'new bio',
+    });
   });
 
   it('stores more rows than fit one statement', async () => {
@@ -111,9 +132,9 @@ describe.each(DATABASE_KINDS)('TwitterRepository on %s', (kind) => {
 
   it('refuses a second account with the same screen name in another case', async () => {
     await repository.upsertUsers([AUTHOR], 'update');
-    await expect(
-      repository.upsertUsers([userRow({ id: '42', screenName: 'TOKYO_BOT' })], 'update'),
-    ).rejects.toThrow(/twitter_users_screen_name_key/);
+    await expect(repository.upsertUsers([userRow({ id: '42', screenName: 'TOKYO_BOT' })], 'update')).rejects.toThrow(
+      /twitter_users_screen_name_key/,
+    );
   });
 
   it('keeps a write made beside a transaction out of that transaction', async () => {

@@ -37,13 +37,19 @@ describe('validateEnvironment', () => {
     ['PORT', '70000', /PORT must not be greater than 65535/],
     ['APP_TIMEZONE', 'Mars/Olympus_Mons', /APP_TIMEZONE must be an IANA time zone.*"Mars\/Olympus_Mons"/],
     ['LOG_LEVEL', 'verbose', /LOG_LEVEL must be one of: fatal, error, warn, info, debug, trace \(got "verbose"\)/],
-    ['DATABASE_URL', 'mysql://localhost/x', /DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL, or pglite:\/\/memory/],
+    [
+      'DATABASE_URL',
+      'mysql://localhost/x',
+      /DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL, or pglite:\/\/memory/,
+    ],
   ])('refuses %s=%s, naming the variable and what is allowed', (name, value, message) => {
     expect(() => validateEnvironment({ [name]: value })).toThrow(ConfigurationError);
     expect(() => validateEnvironment({ [name]: value })).toThrow(message);
   });
 
   it('names every bad variable at once', () => {
-    expect(() => validateEnvironment({ PORT: 'x', LOG_LEVEL: 'loud' })).toThrow(/PORT[\s\S]*LOG_LEVEL|LOG_LEVEL[\s\S]*PORT/);
+    expect(() => validateEnvironment({ PORT: 'x', LOG_LEVEL: 'loud' })).toThrow(
+      /PORT[\s\S]*LOG_LEVEL|LOG_LEVEL[\s\S]*PORT/,
+    );
   });
 });

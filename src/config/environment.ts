@@ -19,7 +19,7 @@ export class Environment {
   @IsInt()
   @Min(0)
   @Max(65535)
-  @Transform(({ value }) => Number(value))
+  @Transform(({ value }: { value: unknown }) => Number(value))
   PORT = 3000;
 
   @IsString()
@@ -30,7 +30,6 @@ export class Environment {
   @Matches(/^(postgres(ql)?:\/\/.+|pglite:\/\/memory)$/, {
     message: 'DATABASE_URL must be a postgres:// or postgresql:// URL, or pglite://memory',
   })
-  @Transform(({ value }) => (value === '' ? undefined : value))
   DATABASE_URL?: string;
 
   @IsString()

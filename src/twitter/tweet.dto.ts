@@ -18,7 +18,8 @@ function IsInstant(): PropertyDecorator {
     validator: {
       validate: (value) =>
         typeof value === 'string' && INSTANT.test(value) && !Number.isNaN(parseInstant(value).getTime()),
-      defaultMessage: () => '$property must be an ISO-8601 instant such as 2024-05-01T12:00:00Z (or a date, 2024-05-01)',
+      defaultMessage: () =>
+        '$property must be an ISO-8601 instant such as 2024-05-01T12:00:00Z (or a date, 2024-05-01)',
     },
   });
 }

@@ -141,13 +141,17 @@ export class TwitterRepository {
     const where: string[] = [];
     if (filter.screenName !== undefined) {
       // A sub-select keeps the condition on t.author_id, so tweets_author_newest_idx serves it.
-      where.push(`t.author_id = (SELECT id FROM twitter_users WHERE lower(screen_name) = lower(${param(filter.screenName)}))`);
+      where.push(
+        `t.author_id = (SELECT id FROM twitter_users WHERE lower(screen_name) = lower(${param(filter.screenName)}))`,
+      );
     }
     if (filter.since) where.push(`t.created_at >= ${param(filter.since)}::timestamptz`);
     if (filter.until) where.push(`t.created_at < ${param(filter.until)}::timestamptz`);
     if (filter.q !== undefined) where.push(`t.search_vector @@ websearch_to_tsquery('simple', ${param(filter.q)})`);
     if (filter.after) {
-      where.push(`(t.created_at, t.id) < (${param(filter.after.createdAt)}::timestamptz, ${param(filter.after.id)}::bigint)`);
+      where.push(
+        `(t.created_at, t.id) < (${param(filter.after.createdAt)}::timestamptz, ${param(filter.after.id)}::bigint)`,
+      );
     }
     const rows: Record<string, unknown>[] = await this.dataSource.query(
       `SELECT ${TWEET_SELECT}${filter.includeRaw ? ', t.raw' : ''}

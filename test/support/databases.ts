@@ -25,14 +25,15 @@ async function withServer<T>(work: (client: Client) => Promise<T>): Promise<T> {
 
 /** A new, empty PostgreSQL database, or an in-memory PGlite. */
 export async function createTestDatabase(kind: DatabaseKind): Promise<TestDatabase> {
-  if (kind === 'pglite') return { url: 'pglite://memory', drop: async () => undefined };
+  if (kind === 'pglite') return { url: 'pglite://memory', drop: () => Promise.resolve() };
   const name = `tts_test_${randomBytes(6).toString('hex')}`;
   await withServer((client) => client.query(`CREATE DATABASE ${name}`));
   const url = new URL(SERVER_URL);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    drop: () => withServer((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+    drop: () =>
+      withServer((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
   };
 }
 

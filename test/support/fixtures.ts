@@ -1,7 +1,9 @@
 import type { TweetRow, TwitterUserRow } from '../../src/twitter/twitter.repository';
 
 /** A stored account with every field set; ids above 2^53 unless overridden. */
-export function userRow(overrides: Partial<TwitterUserRow> & Pick<TwitterUserRow, 'id' | 'screenName'>): TwitterUserRow {
+export function userRow(
+  overrides: Partial<TwitterUserRow> & Pick<TwitterUserRow, 'id' | 'screenName'>,
+): TwitterUserRow {
   return {
     name: `${overrides.screenName} name`,
     description: 'Exploring the universe 🚀',

@@ -44,7 +44,10 @@ export async function startService(port: number, environment: Record<string, str
     if (child.exitCode !== null) {
       throw new Error(`service exited with ${child.exitCode}: ${child.output.err}${child.output.out}`);
     }
-    const healthy = await fetch(`${url}/health`).then((r) => r.ok, () => false);
+    const healthy = await fetch(`${url}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (healthy) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
