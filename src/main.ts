@@ -1,6 +1,9 @@
 import 'reflect-metadata';
+import { resolve } from 'node:path';
+import { Logger } from 'nestjs-pino';
 import { createApp } from './app.setup';
 import { ConfigurationError, loadEnvironment } from './config/environment';
+import { databaseKind } from './database/data-source-options';
 
 async function bootstrap(): Promise<void> {
   const environment = loadEnvironment();
@@ -19,6 +22,13 @@ async function bootstrap(): Promise<void> {
     });
   }
   await app.listen(environment.PORT, environment.HOST);
+  const database =
+    databaseKind(environment.DATABASE_URL) === 'postgres'
+      ? 'PostgreSQL'
+      : environment.DATABASE_URL === 'pglite://memory'
+        ? 'embedded PGlite in memory'
+        : `embedded PGlite in ${resolve(environment.PGLITE_DATA_DIR)}`;
+  app.get(Logger).log(`Listening on http://${environment.HOST}:${environment.PORT} (database: ${database})`, 'Main');
 }
 
 bootstrap().catch((error: unknown) => {

@@ -151,3 +151,83 @@ describe.each(DATABASE_KINDS)('TwitterRepository on %s', (kind) => {
     expect(await repository.findUserByScreenName(other.screenName)).toMatchObject({ id: '43' });
   });
 });
+
+describe.each(DATABASE_KINDS)('query plans on %s', (kind) => {
+  let database: TestDatabase;
+  let dataSource: DataSource;
+  let repository: TwitterRepository;
+  const authors = ['alpha', 'beta', 'gamma'].map((screenName, i) => userRow({ id: String(1000 + i), screenName }));
+
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    dataSource = await new DataSource(
+      buildDataSourceOptions({ DATABASE_URL: database.url, PGLITE_DATA_DIR: '' }),
+    ).initialize();
+    await runMigrations(dataSource);
+    repository = new TwitterRepository(dataSource);
+    await repository.upsertUsers(authors, 'update');
+    const rows = Array.from({ length: 6000 }, (_, i) =>
+      tweetRow({
+        id: String(1850000000000000000n + BigInt(i)),
+        // beta writes one tweet in fifty: a per-account read must not wade through everyone's.
+        authorId: i % 50 === 0 ? authors[1].id : i % 2 === 0 ? authors[0].id : authors[2].id,
+        createdAt: new Date(Date.UTC(2024, 0, 1) + i * 60_000),
+        text: i === 4321 ? 'a rare aardvark sighting' : `ordinary tweet number ${i}`,
+      }),
+    );
+    await repository.upsertTweets(rows, 'update');
+    await dataSource.query('ANALYZE');
+  }, 60_000);
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await database?.drop();
+  });
+
+  /**
+   * The plan for the SQL the repository sends while `read` runs. A few thousand rows fit in so few
+   * pages that a full scan is cheapest; with full scans priced out, the plan shows whether an index
+   * serves the query, as it must on a table of millions.
+   */
+  async function planOf(read: () => Promise<unknown>): Promise<string> {
+    const query = jest.spyOn(dataSource, 'query');
+    let sent: [string, unknown[]?];
+    try {
+      await read();
+      sent = query.mock.calls.at(-1) as [string, unknown[]?]; // the last: a screen name is looked up first
+    } finally {
+      query.mockRestore();
+    }
+    const runner = dataSource.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      await runner.query('SET LOCAL enable_seqscan = off');
+      const plan = await runner.query<{ 'QUERY PLAN': string }[]>(`EXPLAIN ${sent[0]}`, sent[1]);
+      return plan.map((line) => line['QUERY PLAN']).join('\n');
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
+    }
+  }
+
+  const after = { createdAt: '2024-01-03T00:00:00.000000Z', id: '1850000000000003000' };
+
+  it.each([
+    ['the newest tweets', { limit: 20 }, 'tweets_newest_idx'],
+    ['a later page', { limit: 20, after }, 'tweets_newest_idx'],
+    ['a time range', { limit: 20, since: new Date('2024-01-02'), until: new Date('2024-01-03') }, 'tweets_newest_idx'],
+    ['one account', { limit: 20, screenName: 'BETA' }, 'tweets_author_newest_idx'],
+    ['one account, later page', { limit: 20, screenName: 'beta', after }, 'tweets_author_newest_idx'],
+    ['a full-text search', { limit: 20, q: 'aardvark' }, 'tweets_search_idx'],
+  ])('reads %s through an index, with no scan of all tweets', async (_, filter, index) => {
+    const plan = await planOf(() => repository.findTweets({ includeRaw: false, ...filter }));
+    expect(plan).toContain(index);
+    expect(plan).not.toMatch(/Seq Scan on tweets|Seq Scan on twitter_users/);
+  });
+
+  it('reads one tweet, a page of accounts and one account through indexes', async () => {
+    expect(await planOf(() => repository.findTweet('1850000000000000042', false))).toContain('tweets_pkey');
+    expect(await planOf(() => repository.findUserByScreenName('GAMMA'))).toContain('twitter_users_screen_name_key');
+    expect(await planOf(() => repository.findUsers(20, after))).toContain('twitter_users_newest_idx');
+  });
+});

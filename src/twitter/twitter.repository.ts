@@ -140,10 +140,11 @@ export class TwitterRepository {
     const param = (value: unknown) => `$${params.push(value)}`;
     const where: string[] = [];
     if (filter.screenName !== undefined) {
-      // A sub-select keeps the condition on t.author_id, so tweets_author_newest_idx serves it.
-      where.push(
-        `t.author_id = (SELECT id FROM twitter_users WHERE lower(screen_name) = lower(${param(filter.screenName)}))`,
-      );
+      // Resolved first, so the planner sees the author's id (and its share of the table) and can
+      // pick tweets_author_newest_idx; inside a sub-select the id would be unknown when planning.
+      const author = await this.findUserByScreenName(filter.screenName);
+      if (!author) return { items: [], next: null };
+      where.push(`t.author_id = ${param(author.id)}::bigint`);
     }
     if (filter.since) where.push(`t.created_at >= ${param(filter.since)}::timestamptz`);
     if (filter.until) where.push(`t.created_at < ${param(filter.until)}::timestamptz`);
