@@ -202,7 +202,7 @@ describe.each(DATABASE_KINDS)('query plans on %s', (kind) => {
     try {
       await runner.startTransaction();
       await runner.query('SET LOCAL enable_seqscan = off');
-      const plan = await runner.query<{ 'QUERY PLAN': string }[]>(`EXPLAIN ${sent[0]}`, sent[1]);
+      const plan = (await runner.query(`EXPLAIN ${sent[0]}`, sent[1])) as { 'QUERY PLAN': string }[];
       return plan.map((line) => line['QUERY PLAN']).join('\n');
     } finally {
       await runner.rollbackTransaction();
