@@ -154,7 +154,14 @@ describe.each(DATABASE_KINDS)('read API on %s', (kind) => {
         lang: 'en',
         conversationId: '1850000000000000002',
         inReplyToUserId: '1602315478998499329',
-        referencedTweets: [{ type: 'replied_to', id: '1850000000000000002' }],
+        referencedTweets: [
+          {
+            type: 'replied_to',
+            id: '1850000000000000002',
+            text: '東京で会いましょう 🌸 meetup tonight',
+            author: { id: '1602315478998499329', screenName: 'tokyo_bot', name: '東京ボット 🌸' },
+          },
+        ],
         editHistoryTweetIds: ['1850000000000000003'],
         metrics: {
           retweetCount: 10,

@@ -2,6 +2,9 @@ import { existsSync } from 'node:fs';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 
+/** An X screen name (handle without the @). */
+export const SCREEN_NAME = /^[A-Za-z0-9_]{1,15}$/;
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -41,7 +44,111 @@ export class Environment {
 
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of: ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: LogLevel = 'info';
+
+  @Matches(/^https?:\/\/[^/?#]+$/, {
+    message: 'TWITTER_API_BASE_URL must be an http:// or https:// origin with no path, such as https://api.x.com',
+  })
+  TWITTER_API_BASE_URL = 'https://api.x.com';
+
+  @IsOptional()
+  @IsString()
+  TWITTER_BEARER_TOKEN?: string;
+
+  @IsOptional()
+  @IsString()
+  TWITTER_CONSUMER_KEY?: string;
+
+  @IsOptional()
+  @IsString()
+  TWITTER_CONSUMER_SECRET?: string;
+
+  @IsOptional()
+  @IsString()
+  TWITTER_ACCESS_TOKEN?: string;
+
+  @IsOptional()
+  @IsString()
+  TWITTER_ACCESS_TOKEN_SECRET?: string;
+
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((name) => name.trim())
+          .filter(Boolean)
+      : value,
+  )
+  @Matches(SCREEN_NAME, {
+    each: true,
+    message: 'TWITTER_SCREEN_NAMES must be a comma-separated list of screen names (1 to 15 letters, digits or _)',
+  })
+  TWITTER_SCREEN_NAMES: string[] = [];
+
+  @IsIn(['2', '1.1'], { message: 'TWITTER_API_VERSION must be 2 or 1.1' })
+  TWITTER_API_VERSION: '2' | '1.1' = '2';
+
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(1)
+  TWITTER_REQUEST_TIMEOUT_MS = 15000;
+
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(0)
+  @Max(3200)
+  SYNC_MAX_BACKFILL = 3200;
+
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(0)
+  @Max(3200)
+  SYNC_REFRESH_RECENT = 100;
+
+  @IsIn(['update', 'insert-only'], { message: 'SYNC_SAVE_MODE must be update or insert-only' })
+  SYNC_SAVE_MODE: 'update' | 'insert-only' = 'update';
+
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(0)
+  SYNC_MAX_RATE_LIMIT_WAIT_SECONDS = 900;
+
+  @IsOptional()
+  @IsString()
+  SYNC_API_TOKEN?: string;
 }
+
+/** Whichever X API credentials the environment holds; the bearer token wins when both are set. */
+export type TwitterCredentials =
+  | { kind: 'bearer'; bearerToken: string }
+  | { kind: 'oauth1'; consumerKey: string; consumerSecret: string; accessToken: string; accessTokenSecret: string };
+
+const OAUTH1_VARIABLES = [
+  'TWITTER_CONSUMER_KEY',
+  'TWITTER_CONSUMER_SECRET',
+  'TWITTER_ACCESS_TOKEN',
+  'TWITTER_ACCESS_TOKEN_SECRET',
+] as const;
+
+export function twitterCredentials(
+  environment: Pick<Environment, 'TWITTER_BEARER_TOKEN' | (typeof OAUTH1_VARIABLES)[number]>,
+): TwitterCredentials | null {
+  if (environment.TWITTER_BEARER_TOKEN) return { kind: 'bearer', bearerToken: environment.TWITTER_BEARER_TOKEN };
+  const [consumerKey, consumerSecret, accessToken, accessTokenSecret] = OAUTH1_VARIABLES.map(
+    (name) => environment[name],
+  );
+  if (consumerKey && consumerSecret && accessToken && accessTokenSecret) {
+    return { kind: 'oauth1', consumerKey, consumerSecret, accessToken, accessTokenSecret };
+  }
+  return null;
+}
+
+// Their values never appear in an error message.
+const SECRET_VARIABLES = new Set<string>([
+  'DATABASE_URL',
+  'TWITTER_BEARER_TOKEN',
+  'SYNC_API_TOKEN',
+  ...OAUTH1_VARIABLES,
+]);
 
 export class ConfigurationError extends Error {
   override name = 'ConfigurationError';
@@ -51,8 +158,20 @@ export class ConfigurationError extends Error {
 export function validateEnvironment(raw: Record<string, unknown>): Environment {
   const environment = plainToInstance(Environment, stripEmpty(raw), { exposeDefaultValues: true });
   const problems = validateSync(environment, { skipMissingProperties: false }).flatMap((error) =>
-    Object.values(error.constraints ?? {}).map((message) => `${message} (got ${JSON.stringify(raw[error.property])})`),
+    Object.values(error.constraints ?? {}).map((message) =>
+      SECRET_VARIABLES.has(error.property) ? message : `${message} (got ${JSON.stringify(raw[error.property])})`,
+    ),
   );
+  const oauth1Set = OAUTH1_VARIABLES.filter((name) => environment[name]);
+  if (oauth1Set.length > 0 && oauth1Set.length < OAUTH1_VARIABLES.length) {
+    const missing = OAUTH1_VARIABLES.filter((name) => !environment[name]);
+    problems.push(`OAuth 1.0a needs all of ${OAUTH1_VARIABLES.join(', ')}; missing: ${missing.join(', ')}`);
+  }
+  if (environment.TWITTER_SCREEN_NAMES.length > 0 && !twitterCredentials(environment)) {
+    problems.push(
+      'TWITTER_SCREEN_NAMES is set but there are no X API credentials: set TWITTER_BEARER_TOKEN, or the four TWITTER_CONSUMER_*/TWITTER_ACCESS_TOKEN* variables',
+    );
+  }
   if (!isTimeZone(environment.APP_TIMEZONE)) {
     problems.push(
       `APP_TIMEZONE must be an IANA time zone such as UTC or Europe/Paris (got ${JSON.stringify(environment.APP_TIMEZONE)})`,

@@ -3,13 +3,14 @@ import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { IsCursor } from './cursor';
 
+// Only plain digits become a number: "1e1", "0x10" or " 5" stay strings and fail IsInt.
+export const digitsToNumber = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+
 export class PageQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
-  // Only plain digits become a number: "1e1", "0x10" or " 5" stay strings and fail IsInt.
-  @Transform(({ value }: { value: unknown }) =>
-    typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value,
-  )
+  @Transform(digitsToNumber)
   @IsInt()
   @Min(1)
   @Max(100)

@@ -2,8 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches, ValidateBy, ValidationArguments } from 'class-validator';
 import { MAX_BIGINT } from './cursor';
 import { PageQueryDto } from './pagination.dto';
-
-export const SCREEN_NAME = /^[A-Za-z0-9_]{1,15}$/;
+import { SCREEN_NAME } from '../config/environment';
 
 // An instant needs its offset; a bare date is taken as midnight UTC.
 const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/i;
@@ -103,9 +102,19 @@ export class TweetAuthorDto {
   @ApiProperty({ type: String, nullable: true }) profileImageUrl!: string | null;
 }
 
+export class ReferencedTweetAuthorDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() screenName!: string;
+  @ApiProperty() name!: string;
+}
+
 export class ReferencedTweetDto {
   @ApiProperty({ enum: ['replied_to', 'quoted', 'retweeted'] }) type!: string;
   @ApiProperty() id!: string;
+  @ApiProperty({ type: String, nullable: true, description: 'null when that tweet is not stored' })
+  text!: string | null;
+  @ApiProperty({ type: ReferencedTweetAuthorDto, nullable: true, description: 'null when that tweet is not stored' })
+  author!: ReferencedTweetAuthorDto | null;
 }
 
 export class TweetDto {

@@ -21,7 +21,15 @@ export function toTweetDto(tweet: TweetRecord, timeZone: string): TweetDto {
     lang: tweet.lang,
     conversationId: tweet.conversationId,
     inReplyToUserId: tweet.inReplyToUserId,
-    referencedTweets: tweet.referencedTweets,
+    referencedTweets: tweet.referencedTweets.map(({ type, id }) => {
+      const stored = tweet.referenced.get(id);
+      return {
+        type,
+        id,
+        text: stored?.text ?? null,
+        author: stored ? { id: stored.authorId, screenName: stored.authorScreenName, name: stored.authorName } : null,
+      };
+    }),
     editHistoryTweetIds: tweet.editHistoryTweetIds,
     metrics: {
       retweetCount: tweet.retweetCount,

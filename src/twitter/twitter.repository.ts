@@ -26,10 +26,22 @@ export interface TweetFilter {
 }
 
 export type TwitterUserRow = Omit<TwitterUserEntity, 'firstSeenAt' | 'updatedAt'>;
-export type TweetRow = Omit<TweetEntity, 'author' | 'searchVector' | 'fetchedAt' | 'updatedAt'>;
+/** A tweet as the sync writes it; superseded_by is set apart, by markSuperseded. */
+export type TweetRow = Omit<TweetEntity, 'author' | 'searchVector' | 'fetchedAt' | 'updatedAt' | 'supersededBy'>;
+
+export interface ReferencedTweetSummary {
+  id: string;
+  text: string;
+  authorId: string;
+  authorScreenName: string;
+  authorName: string;
+}
 
 /** A tweet as read for the API: its columns plus the author's public face. */
 export interface TweetRecord extends TweetRow {
+  supersededBy: string | null;
+  /** The stored tweets among referencedTweets, by id. */
+  referenced: Map<string, ReferencedTweetSummary>;
   authorScreenName: string;
   authorName: string;
   authorProfileImageUrl: string | null;
@@ -54,6 +66,8 @@ interface ColumnSpec<T> {
   value: (row: T) => unknown;
   /** Compared and overwritten on conflict (identity and creation columns never change). */
   mutable: boolean;
+  /** The value a conflicting row takes, when it is not simply the new one. */
+  merge?: string;
 }
 
 const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
@@ -97,6 +111,14 @@ const TWEET_COLUMNS: ColumnSpec<TweetRow>[] = [
   { column: 'source', cast: 'text', value: (t) => t.source, mutable: true },
   { column: 'possibly_sensitive', cast: 'boolean', value: (t) => t.possiblySensitive, mutable: true },
   { column: 'raw', cast: 'jsonb', value: (t) => json(t.raw), mutable: true },
+  // Once seen in a timeline, a tweet stays a timeline tweet when it turns up again as a reference.
+  {
+    column: 'referenced_only',
+    cast: 'boolean',
+    value: (t) => t.referencedOnly,
+    mutable: true,
+    merge: 'target.referenced_only AND EXCLUDED.referenced_only',
+  },
 ];
 
 // PostgreSQL takes at most 65,535 parameters a statement; 500 rows of ~20 columns stay well below.
@@ -109,7 +131,7 @@ const TWEET_SELECT = `
   t.id, t.author_id, t.text, t.created_at, t.lang, t.conversation_id, t.in_reply_to_user_id,
   t.in_reply_to_tweet_id, t.referenced_tweets, t.edit_history_tweet_ids, t.retweet_count,
   t.reply_count, t.like_count, t.quote_count, t.bookmark_count, t.impression_count, t.entities,
-  t.media, t.source, t.possibly_sensitive,
+  t.media, t.source, t.possibly_sensitive, t.referenced_only, t.superseded_by,
   u.screen_name AS author_screen_name, u.name AS author_name,
   u.profile_image_url AS author_profile_image_url,
   ${KEYSET_CREATED_AT.replace('%s', 't.created_at')} AS keyset_created_at`;
@@ -138,7 +160,8 @@ export class TwitterRepository {
   async findTweets(filter: TweetFilter): Promise<Page<TweetRecord>> {
     const params: unknown[] = [];
     const param = (value: unknown) => `$${params.push(value)}`;
-    const where: string[] = [];
+    // The conditions of the partial indexes: timeline tweets, newest version only.
+    const where = ['NOT t.referenced_only', 't.superseded_by IS NULL'];
     if (filter.screenName !== undefined) {
       // Resolved first, so the planner sees the author's id (and its share of the table) and can
       // pick tweets_author_newest_idx; inside a sub-select the id would be unknown when planning.
@@ -157,12 +180,12 @@ export class TwitterRepository {
     const rows: Record<string, unknown>[] = await this.dataSource.query(
       `SELECT ${TWEET_SELECT}${filter.includeRaw ? ', t.raw' : ''}
          FROM tweets t JOIN twitter_users u ON u.id = t.author_id
-        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        WHERE ${where.join(' AND ')}
         ORDER BY t.created_at DESC, t.id DESC
         LIMIT ${param(filter.limit + 1)}`,
       params,
     );
-    return toPage(rows.map(toTweetRecord), filter.limit);
+    return toPage(await this.withReferences(rows.map(toTweetRecord)), filter.limit);
   }
 
   /** One tweet with its author, or null. */
@@ -173,7 +196,49 @@ export class TwitterRepository {
         WHERE t.id = $1::bigint`,
       [id],
     );
-    return rows.length ? toTweetRecord(rows[0]) : null;
+    return rows.length ? (await this.withReferences([toTweetRecord(rows[0])]))[0] : null;
+  }
+
+  /** Points older versions of edited tweets at their newest version, which alone is listed. */
+  async markSuperseded(versions: { id: string; newestId: string }[], manager = this.dataSource.manager): Promise<void> {
+    if (versions.length === 0) return;
+    await manager.query(
+      `UPDATE tweets t SET superseded_by = v.newest_id, updated_at = now()
+         FROM unnest($1::bigint[], $2::bigint[]) AS v (id, newest_id)
+        WHERE t.id = v.id AND t.superseded_by IS DISTINCT FROM v.newest_id`,
+      [versions.map((v) => v.id), versions.map((v) => v.newestId)],
+    );
+  }
+
+  /** Fills in the stored tweets the records reference, in one query for all of them. */
+  private async withReferences(records: TweetRecord[]): Promise<TweetRecord[]> {
+    const ids = [...new Set(records.flatMap((record) => record.referencedTweets.map((ref) => ref.id)))];
+    if (ids.length === 0) return records;
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      `SELECT t.id, t.text, t.author_id, u.screen_name, u.name
+         FROM tweets t JOIN twitter_users u ON u.id = t.author_id
+        WHERE t.id = ANY($1::bigint[])`,
+      [ids],
+    );
+    const byId = new Map(
+      rows.map((row) => [
+        row.id as string,
+        {
+          id: row.id as string,
+          text: row.text as string,
+          authorId: row.author_id as string,
+          authorScreenName: row.screen_name as string,
+          authorName: row.name as string,
+        },
+      ]),
+    );
+    for (const record of records) {
+      for (const ref of record.referencedTweets) {
+        const found = byId.get(ref.id);
+        if (found) record.referenced.set(ref.id, found);
+      }
+    }
+    return records;
   }
 
   /** Newest accounts first (created_at, id). */
@@ -217,12 +282,13 @@ async function upsert<T extends { id: string }>(
     const values = chunk.map(
       (row) => `(${columns.map((c) => `$${params.push(c.value(row) ?? null)}::${c.cast}`).join(', ')})`,
     );
-    const mutable = columns.filter((c) => c.mutable).map((c) => c.column);
+    const mutable = columns.filter((c) => c.mutable);
+    const merged = mutable.map((c) => c.merge ?? `EXCLUDED.${c.column}`);
     const onConflict =
       mode === 'insert-only'
         ? 'DO NOTHING'
-        : `DO UPDATE SET ${mutable.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}, updated_at = now()
-           WHERE (${mutable.map((c) => `target.${c}`).join(', ')}) IS DISTINCT FROM (${mutable.map((c) => `EXCLUDED.${c}`).join(', ')})`;
+        : `DO UPDATE SET ${mutable.map((c, i) => `${c.column} = ${merged[i]}`).join(', ')}, updated_at = now()
+           WHERE (${mutable.map((c) => `target.${c.column}`).join(', ')}) IS DISTINCT FROM (${merged.join(', ')})`;
     // xmax is 0 only on a freshly inserted row version; unchanged rows are not returned at all.
     const written: { inserted: boolean }[] = await manager.query(
       `INSERT INTO ${table} AS target (${columns.map((c) => c.column).join(', ')})
@@ -272,6 +338,9 @@ function toTweetRecord(row: Record<string, unknown>): TweetRecord {
     source: row.source as string | null,
     possiblySensitive: row.possibly_sensitive as boolean | null,
     raw: row.raw as Record<string, unknown>,
+    referencedOnly: row.referenced_only as boolean,
+    supersededBy: row.superseded_by as string | null,
+    referenced: new Map(),
     authorScreenName: row.author_screen_name as string,
     authorName: row.author_name as string,
     authorProfileImageUrl: row.author_profile_image_url as string | null,

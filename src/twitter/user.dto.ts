@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Matches } from 'class-validator';
-import { SCREEN_NAME } from './tweet.dto';
+import { SCREEN_NAME } from '../config/environment';
 
 export class ScreenNameParams {
   @ApiProperty({ example: 'NASA' })

@@ -41,6 +41,7 @@ export function tweetRow(overrides: Partial<TweetRow> & Pick<TweetRow, 'id' | 'a
     media: [],
     source: null,
     possiblySensitive: false,
+    referencedOnly: false,
     raw: { id: overrides.id, text: overrides.text ?? `tweet ${overrides.id}` },
     ...overrides,
   };

@@ -1,4 +1,5 @@
 import { InitialSchema1764000000000 } from './1764000000000-InitialSchema';
+import { SyncState1764100000000 } from './1764100000000-SyncState';
 
 // Listed by hand rather than globbed, so the same list works compiled (dist/) and under Jest (.ts).
-export const MIGRATIONS = [InitialSchema1764000000000];
+export const MIGRATIONS = [InitialSchema1764000000000, SyncState1764100000000];

@@ -98,6 +98,14 @@ export class TweetEntity {
   @Column({ type: 'jsonb' })
   raw!: Record<string, unknown>;
 
+  /** Stored only because a timeline tweet references it (a retweet's original, a quoted or replied-to tweet). */
+  @Column({ name: 'referenced_only', type: 'boolean', default: false })
+  referencedOnly!: boolean;
+
+  /** For an older version of an edited tweet: the id of the newest version. */
+  @Column({ name: 'superseded_by', type: 'bigint', nullable: true })
+  supersededBy!: string | null;
+
   // Kept by PostgreSQL from text; only ever read inside SQL.
   @Column({
     name: 'search_vector',

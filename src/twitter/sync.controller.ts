@@ -1,0 +1,91 @@
+import {
+  BadRequestException,
+  Body,
+  ConflictException,
+  Controller,
+  Get,
+  HttpCode,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import type { Environment } from '../config/environment';
+import { decodeCursor, encodeCursor } from './cursor';
+import {
+  SyncQueryDto,
+  SyncRequestDto,
+  SyncRunDto,
+  SyncRunIdParams,
+  SyncRunPageDto,
+  SyncRunsQueryDto,
+  SyncStartedDto,
+  toSyncRunDto,
+} from './sync.dto';
+import { SyncRepository } from './sync.repository';
+import { SyncAlreadyRunningError, SyncService } from './sync.service';
+import { SyncTokenGuard } from './sync-token.guard';
+
+@ApiTags('sync')
+@Controller('sync')
+export class SyncController {
+  constructor(
+    private readonly sync: SyncService,
+    private readonly syncs: SyncRepository,
+    private readonly config: ConfigService<Environment, true>,
+  ) {}
+
+  @Post()
+  @HttpCode(202)
+  @UseGuards(SyncTokenGuard)
+  @ApiBearerAuth()
+  @ApiResponse({ status: 202, type: SyncStartedDto, description: 'started; Location names the run' })
+  @ApiResponse({ status: 200, type: SyncRunDto, description: 'with ?wait=true: the finished run' })
+  @ApiResponse({ status: 409, description: 'a sync is already running: runId names it' })
+  async startSync(
+    @Body() body: SyncRequestDto,
+    @Query() query: SyncQueryDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SyncStartedDto | SyncRunDto> {
+    const screenNames = body.screenNames ?? this.config.get('TWITTER_SCREEN_NAMES', { infer: true });
+    if (screenNames.length === 0) {
+      throw new BadRequestException(['screenNames: no accounts to sync; pass screenNames or set TWITTER_SCREEN_NAMES']);
+    }
+    const unique = [...new Map(screenNames.map((name) => [name.toLowerCase(), name])).values()];
+    try {
+      const { run, finished } = await this.sync.startRun('manual', { screenNames: unique, full: body.full });
+      void reply.header('Location', `/sync/runs/${run.id}`);
+      if (query.wait === 'true') {
+        void reply.status(200);
+        return toSyncRunDto(await finished);
+      }
+      return { runId: run.id, status: run.status };
+    } catch (error) {
+      if (error instanceof SyncAlreadyRunningError) {
+        throw new ConflictException({ statusCode: 409, error: 'Conflict', message: error.message, runId: error.runId });
+      }
+      throw error;
+    }
+  }
+
+  @Get('runs')
+  @ApiResponse({ status: 200, type: SyncRunPageDto, description: 'newest first' })
+  async findRuns(@Query() query: SyncRunsQueryDto): Promise<SyncRunPageDto> {
+    const after = query.cursor === undefined ? undefined : (decodeCursor(query.cursor, 'uuid') ?? undefined);
+    const page = await this.syncs.findRuns(query.limit, after);
+    return { data: page.items.map(toSyncRunDto), nextCursor: page.next && encodeCursor(page.next) };
+  }
+
+  @Get('runs/:id')
+  @ApiResponse({ status: 200, type: SyncRunDto })
+  async findRun(@Param() { id }: SyncRunIdParams): Promise<SyncRunDto> {
+    const run = await this.syncs.findRun(id);
+    if (!run) throw new NotFoundException(`sync run ${id} does not exist`);
+    return toSyncRunDto(run);
+  }
+}

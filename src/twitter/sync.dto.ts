@@ -1,0 +1,108 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsUUID,
+  Matches,
+  Max,
+  Min,
+} from 'class-validator';
+import { SCREEN_NAME } from '../config/environment';
+import { IsCursor } from './cursor';
+import { digitsToNumber } from './pagination.dto';
+import type { AccountResult, SyncRun } from './sync.repository';
+
+export class SyncRequestDto {
+  @ApiPropertyOptional({ type: [String], example: ['NASA'], description: 'default: TWITTER_SCREEN_NAMES' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @Matches(SCREEN_NAME, { each: true, message: 'each of screenNames must be 1 to 15 letters, digits or underscores' })
+  screenNames?: string[];
+
+  @ApiPropertyOptional({ description: 're-read the whole reachable timeline (3,200 tweets) of each account' })
+  @IsOptional()
+  @IsBoolean()
+  full?: boolean;
+}
+
+export class SyncQueryDto {
+  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'true: answer 200 with the finished run' })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  wait?: 'true' | 'false';
+}
+
+export class SyncRunIdParams {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('all', { message: 'id must be a sync run id (a UUID)' })
+  id!: string;
+}
+
+export class SyncRunsQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @IsOptional()
+  @Transform(digitsToNumber)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit: number = 20;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsCursor('uuid')
+  cursor?: string;
+}
+
+export class SyncStartedDto {
+  @ApiProperty({ format: 'uuid' }) runId!: string;
+  @ApiProperty({ enum: ['running'] }) status!: string;
+}
+
+export class AccountResultDto implements AccountResult {
+  @ApiProperty() screenName!: string;
+  @ApiProperty({ type: String, nullable: true }) userId!: string | null;
+  @ApiProperty({ enum: ['succeeded', 'partial', 'failed', 'not_found', 'protected'] })
+  status!: AccountResult['status'];
+  @ApiProperty() pages!: number;
+  @ApiProperty({ description: "the account's tweets fetched" }) fetched!: number;
+  @ApiProperty() inserted!: number;
+  @ApiProperty() updated!: number;
+  @ApiProperty() unchanged!: number;
+  @ApiProperty({ type: String, nullable: true, description: 'newest tweet id stored' }) newestId!: string | null;
+  @ApiProperty({ type: String, nullable: true }) error!: string | null;
+}
+
+export class SyncRunDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ enum: ['manual', 'schedule', 'startup'] }) trigger!: string;
+  @ApiProperty({ enum: ['running', 'succeeded', 'partial', 'failed', 'interrupted'] }) status!: string;
+  @ApiProperty() startedAt!: string;
+  @ApiProperty({ type: String, nullable: true }) finishedAt!: string | null;
+  @ApiProperty({ type: String, nullable: true }) error!: string | null;
+  @ApiProperty({ type: [AccountResultDto] }) accounts!: AccountResultDto[];
+}
+
+export class SyncRunPageDto {
+  @ApiProperty({ type: [SyncRunDto] }) data!: SyncRunDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}
+
+export function toSyncRunDto(run: SyncRun): SyncRunDto {
+  return {
+    id: run.id,
+    trigger: run.trigger,
+    status: run.status,
+    startedAt: run.startedAt.toISOString(),
+    finishedAt: run.finishedAt?.toISOString() ?? null,
+    error: run.error,
+    accounts: run.accounts,
+  };
+}

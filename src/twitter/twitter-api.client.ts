@@ -1,0 +1,289 @@
+import { Agent } from 'node:http';
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import {
+  ApiPartialResponseError,
+  ApiRequestError,
+  ApiResponseError,
+  ITwitterApiClientPlugin,
+  TwitterApi,
+  TwitterApiReadOnly,
+  TwitterRateLimit,
+} from 'twitter-api-v2';
+import { Environment, twitterCredentials } from '../config/environment';
+import {
+  V1Status,
+  V2_EXPANSIONS,
+  V2_MEDIA_FIELDS,
+  V2_TWEET_FIELDS,
+  V2_USER_FIELDS,
+  V2TimelineBody,
+  V2User,
+} from './x-api.mapper';
+
+/** The X API said no more requests until `resetAt`. */
+export class RateLimitError extends Error {
+  override name = 'RateLimitError';
+  constructor(
+    readonly resetAt: Date | null,
+    options?: ErrorOptions,
+  ) {
+    super(`X API rate limit reached${resetAt ? `; it resets at ${resetAt.toISOString()}` : ''}`, options);
+  }
+}
+
+/** The credentials were refused (401) or lack access to the endpoint (403). Retrying will not help. */
+export class AuthError extends Error {
+  override name = 'AuthError';
+  constructor(
+    readonly status: number,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** The monthly usage cap (429 UsageCapExceeded) or the credits (402) are spent: no request will pass. */
+export class UsageCapError extends Error {
+  override name = 'UsageCapError';
+}
+
+/** Network error, timeout or 5xx: worth retrying. */
+export class TransientError extends Error {
+  override name = 'TransientError';
+}
+
+/** The account's tweets cannot be read: unknown or suspended (not_found), or protected. */
+export class AccountUnavailableError extends Error {
+  override name = 'AccountUnavailableError';
+  constructor(
+    readonly kind: 'not_found' | 'protected',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** An answer that is not the JSON the endpoint documents (an HTML page, a cut-off body, a 400). */
+export class BadResponseError extends Error {
+  override name = 'BadResponseError';
+}
+
+export interface RateLimitState {
+  remaining: number;
+  resetAt: Date;
+}
+
+export interface UserLookup {
+  user?: V2User;
+  /** Set instead of user for an unknown or suspended account. */
+  problem?: { kind: 'not_found' | 'suspended'; detail: string };
+  rateLimit: RateLimitState | null;
+}
+
+export interface TimelinePage {
+  body: V2TimelineBody;
+  nextToken: string | undefined;
+  /** Set when the account's tweets may not be read (protected, suspended, unknown). */
+  problem?: { kind: 'not_found' | 'protected'; detail: string };
+  rateLimit: RateLimitState | null;
+}
+
+export interface StatusesPage {
+  statuses: V1Status[];
+  rateLimit: RateLimitState | null;
+}
+
+interface InlineError {
+  title?: string;
+  detail?: string;
+  type?: string;
+}
+
+const MAX_RESULTS = 100;
+
+/**
+ * The only door to the X API (and the only importer of twitter-api-v2). Returns plain API objects
+ * and throws only the errors above, each keeping the library's error as `cause`.
+ */
+@Injectable()
+export class TwitterApiClient {
+  private readonly client: TwitterApiReadOnly | null;
+  private readonly timeout: number;
+
+  constructor(config: ConfigService<Environment, true>) {
+    const credentials = twitterCredentials({
+      TWITTER_BEARER_TOKEN: config.get('TWITTER_BEARER_TOKEN', { infer: true }),
+      TWITTER_CONSUMER_KEY: config.get('TWITTER_CONSUMER_KEY', { infer: true }),
+      TWITTER_CONSUMER_SECRET: config.get('TWITTER_CONSUMER_SECRET', { infer: true }),
+      TWITTER_ACCESS_TOKEN: config.get('TWITTER_ACCESS_TOKEN', { infer: true }),
+      TWITTER_ACCESS_TOKEN_SECRET: config.get('TWITTER_ACCESS_TOKEN_SECRET', { infer: true }),
+    });
+    this.timeout = config.get('TWITTER_REQUEST_TIMEOUT_MS', { infer: true });
+    const baseUrl = config.get('TWITTER_API_BASE_URL', { infer: true });
+    const settings = {
+      plugins: [redirectTo(baseUrl)],
+      // twitter-api-v2 always calls https.request, which takes an http:// URL only with an http.Agent.
+      httpAgent: baseUrl.startsWith('http://') ? new Agent({ keepAlive: true }) : undefined,
+    };
+    this.client =
+      credentials === null
+        ? null
+        : credentials.kind === 'bearer'
+          ? new TwitterApi(credentials.bearerToken, settings).readOnly
+          : new TwitterApi(
+              {
+                appKey: credentials.consumerKey,
+                appSecret: credentials.consumerSecret,
+                accessToken: credentials.accessToken,
+                accessSecret: credentials.accessTokenSecret,
+              },
+              settings,
+            ).readOnly;
+  }
+
+  /** The account behind a screen name, with its profile fields. */
+  async findUserByUsername(screenName: string): Promise<UserLookup> {
+    const { data, rateLimit } = await this.get('v2', `users/by/username/${screenName}`, {
+      'user.fields': V2_USER_FIELDS,
+    });
+    const body = data as { data?: V2User; errors?: InlineError[] };
+    if (body.data) return { user: body.data, rateLimit };
+    const error = body.errors?.[0];
+    if (!error) throw new BadResponseError(`X API answered the lookup of ${screenName} with neither data nor errors`);
+    const suspended = /suspend/i.test(error.detail ?? '') || error.title === 'Forbidden';
+    return {
+      problem: { kind: suspended ? 'suspended' : 'not_found', detail: error.detail ?? error.title ?? 'not found' },
+      rateLimit,
+    };
+  }
+
+  /** One page of a user's tweets, newest first; since/until ids are exclusive. */
+  async fetchTimelinePage(
+    userId: string,
+    page: { sinceId?: string; untilId?: string; paginationToken?: string; maxResults: number },
+  ): Promise<TimelinePage> {
+    const query: Record<string, string> = {
+      max_results: String(Math.min(MAX_RESULTS, Math.max(5, page.maxResults))),
+      'tweet.fields': V2_TWEET_FIELDS,
+      'user.fields': V2_USER_FIELDS,
+      'media.fields': V2_MEDIA_FIELDS,
+      expansions: V2_EXPANSIONS,
+    };
+    if (page.sinceId) query.since_id = page.sinceId;
+    if (page.untilId) query.until_id = page.untilId;
+    if (page.paginationToken) query.pagination_token = page.paginationToken;
+    const { data, rateLimit } = await this.get('v2', `users/${userId}/tweets`, query);
+    const body = data as V2TimelineBody & { errors?: InlineError[]; meta?: { next_token?: string } };
+    const error = body.data === undefined ? body.errors?.[0] : undefined;
+    return {
+      body,
+      nextToken: body.meta?.next_token,
+      problem: error
+        ? {
+            kind: /authoriz|protected/i.test(`${error.title} ${error.detail}`) ? 'protected' : 'not_found',
+            detail: error.detail ?? error.title ?? 'no access',
+          }
+        : undefined,
+      rateLimit,
+    };
+  }
+
+  /** One page of v1.1 statuses/user_timeline (extended text); since_id exclusive, max_id inclusive. */
+  async fetchStatusesPage(
+    screenName: string,
+    page: { sinceId?: string; maxId?: string; count: number },
+  ): Promise<StatusesPage> {
+    const query: Record<string, string> = {
+      screen_name: screenName,
+      count: String(Math.min(200, Math.max(1, page.count))),
+      tweet_mode: 'extended',
+      include_rts: 'true',
+      exclude_replies: 'false',
+      include_ext_alt_text: 'true',
+    };
+    if (page.sinceId) query.since_id = page.sinceId;
+    if (page.maxId) query.max_id = page.maxId;
+    const { data, rateLimit } = await this.get('v1', 'statuses/user_timeline.json', query);
+    if (!Array.isArray(data)) throw new BadResponseError('X API v1.1 user_timeline did not answer a list of statuses');
+    return { statuses: data as V1Status[], rateLimit };
+  }
+
+  private async get(
+    version: 'v1' | 'v2',
+    path: string,
+    query: Record<string, string>,
+  ): Promise<{ data: unknown; rateLimit: RateLimitState | null }> {
+    if (!this.client) {
+      throw new AuthError(
+        0,
+        'no X API credentials: set TWITTER_BEARER_TOKEN, or TWITTER_CONSUMER_KEY, TWITTER_CONSUMER_SECRET, TWITTER_ACCESS_TOKEN and TWITTER_ACCESS_TOKEN_SECRET',
+      );
+    }
+    try {
+      const response = await this.client[version].get(path, query, { fullResponse: true, timeout: this.timeout });
+      if (typeof response.data !== 'object' || response.data === null) {
+        throw new BadResponseError(`X API answered ${path} with a body that is not JSON`);
+      }
+      return { data: response.data, rateLimit: toRateLimitState(response.rateLimit) };
+    } catch (error) {
+      throw translateError(error, path);
+    }
+  }
+}
+
+function redirectTo(baseUrl: string): ITwitterApiClientPlugin {
+  return {
+    // Rewritten before the request is built, so OAuth 1.0a signs the URL actually requested.
+    onBeforeRequestConfig({ params }) {
+      const original = new URL(params.url);
+      params.url = `${baseUrl}${original.pathname}${original.search}`;
+    },
+  };
+}
+
+function toRateLimitState(rateLimit: TwitterRateLimit | undefined): RateLimitState | null {
+  if (!rateLimit || !Number.isFinite(rateLimit.remaining) || !Number.isFinite(rateLimit.reset)) return null;
+  return { remaining: rateLimit.remaining, resetAt: new Date(rateLimit.reset * 1000) };
+}
+
+// Messages name the endpoint and the status, never a credential; the library's error stays as cause.
+function translateError(error: unknown, path: string): Error {
+  if (error instanceof BadResponseError) return error;
+  if (error instanceof ApiResponseError) {
+    const body = typeof error.data === 'object' && error.data !== null ? error.data : {};
+    const detail = body.detail ?? body.title ?? (typeof error.data === 'string' ? 'a non-JSON error page' : '');
+    const where = `X API ${path} answered ${error.code}${detail ? `: ${detail}` : ''}`;
+    // v1.1 tells unavailable accounts by status and code (v2 answers them 200 with errors[]).
+    const v1Code = (body.errors?.[0] as { code?: number } | undefined)?.code;
+    if (error.code === 404 && v1Code === 34) return new AccountUnavailableError('not_found', 'no such account');
+    if (error.code === 403 && v1Code === 63)
+      return new AccountUnavailableError('not_found', 'the account is suspended');
+    if (error.code === 401 && v1Code === undefined && /not authorized/i.test(body.error ?? '')) {
+      return new AccountUnavailableError('protected', 'the account is protected');
+    }
+    if (error.code === 429) {
+      if (/usage-capped|UsageCapExceeded/i.test(`${body.type} ${body.title}`)) {
+        return new UsageCapError(where, { cause: error });
+      }
+      const reset = error.rateLimit?.reset;
+      return new RateLimitError(Number.isFinite(reset) ? new Date(reset! * 1000) : null, { cause: error });
+    }
+    if (error.code === 402) return new UsageCapError(where, { cause: error });
+    if (error.code === 401) {
+      return new AuthError(401, `X API refused the credentials (401 Unauthorized) on ${path}`, { cause: error });
+    }
+    if (error.code === 403) return new AuthError(403, where, { cause: error });
+    if (error.code >= 500) return new TransientError(where, { cause: error });
+    return new BadResponseError(where, { cause: error });
+  }
+  if (error instanceof ApiPartialResponseError) {
+    return new BadResponseError(`X API ${path} answered with a cut-off or invalid JSON body`, { cause: error });
+  }
+  if (error instanceof ApiRequestError) {
+    const reason = (error.requestError as Error | undefined)?.message ?? error.message;
+    return new TransientError(`X API ${path} could not be reached: ${reason}`, { cause: error });
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
