@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { generateTimeline } from '../src/fake-x-api/timeline.generator';
+import { startApp } from './support/app';
 import { DATABASE_KINDS } from './support/databases';
 import { BEARER, startSyncFixture, SyncFixture, SYNC_TOKEN } from './support/sync-fixture';
 

@@ -27,14 +27,16 @@ export async function startSyncFixture(
     SYNC_API_TOKEN: SYNC_TOKEN,
     ...variables,
   });
-  return {
+  const fixture: SyncFixture = {
     fake,
     database,
     service,
+    // Whatever service the test ended with: a test may restart it with other settings.
     close: async () => {
-      await service.close();
+      await fixture.service.close();
       await fake.close();
       await database.drop();
     },
   };
+  return fixture;
 }
