@@ -20,7 +20,7 @@ async function migrationRun(variables: Record<string, string>): Promise<string> 
 }
 
 // typeorm_metadata records the generated search_vector column for TypeORM's schema diff.
-const TABLES = ['migrations', 'tweets', 'twitter_users', 'typeorm_metadata'];
+const TABLES = ['migrations', 'sync_accounts', 'sync_runs', 'tweets', 'twitter_users', 'typeorm_metadata'];
 const TABLES_SQL = `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`;
 const INDEXES_SQL = `SELECT indexname FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname`;
 const INDEXES = [
@@ -32,6 +32,9 @@ const INDEXES = [
   'twitter_users_newest_idx',
   'twitter_users_pkey',
   'twitter_users_screen_name_key',
+  'sync_accounts_pkey',
+  'sync_runs_pkey',
+  'sync_runs_newest_idx',
 ];
 
 describe('npm run migration:run', () => {
@@ -40,6 +43,7 @@ describe('npm run migration:run', () => {
     try {
       const first = await migrationRun({ DATABASE_URL: database.url });
       expect(first).toContain('Migration InitialSchema1764000000000 has been executed successfully');
+      expect(first).toContain('Migration SyncState1764100000000 has been executed successfully');
       const second = await migrationRun({ DATABASE_URL: database.url });
       expect(second).toContain('No migrations are pending');
       expect(second).not.toContain('has been executed');
@@ -65,6 +69,7 @@ describe('npm run migration:run', () => {
     try {
       const first = await migrationRun({ PGLITE_DATA_DIR: dataDir });
       expect(first).toContain('Migration InitialSchema1764000000000 has been executed successfully');
+      expect(first).toContain('Migration SyncState1764100000000 has been executed successfully');
       const second = await migrationRun({ PGLITE_DATA_DIR: dataDir });
       expect(second).toContain('No migrations are pending');
       expect(second).not.toContain('has been executed');

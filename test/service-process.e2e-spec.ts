@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '../src/database/data-source-options';
+import { startFakeXApi } from '../src/fake-x-api/fake-x-api.server';
+import { generateTimeline } from '../src/fake-x-api/timeline.generator';
 import { TwitterRepository } from '../src/twitter/twitter.repository';
 import { tweetRow, userRow } from './support/fixtures';
 import { freePort, runService, startService } from './support/service-process';
@@ -98,5 +100,45 @@ describe('the service as a process (node dist/src/main.js)', () => {
     expect(requests[0].req.headers.cookie).toBe('[redacted]');
     expect(service.stdout()).not.toContain('s3cr3t-token');
     expect(service.stdout()).not.toContain('abc123');
+  }, 60_000);
+});
+
+describe('secrets', () => {
+  it('never logs or answers a credential, whatever the X API says', async () => {
+    const fake = await startFakeXApi({ bearerToken: 'the-right-token' });
+    const user = fake.store.addUser({ username: 'secret_test' });
+    generateTimeline(fake.store, user.id, { seed: 2, count: 20 });
+    const wrongToken = 'bearer-s3cr3t-value-xyz';
+    const syncToken = 'sync-s3cr3t-value-abc';
+    const service = await startService(await freePort(), {
+      DATABASE_URL: 'pglite://memory',
+      LOG_LEVEL: 'trace',
+      TWITTER_API_BASE_URL: fake.url,
+      TWITTER_BEARER_TOKEN: wrongToken,
+      TWITTER_SCREEN_NAMES: 'secret_test',
+      SYNC_API_TOKEN: syncToken,
+    });
+    try {
+      const answers: string[] = [];
+      const post = async () => {
+        const response = await fetch(`${service.url}/sync?wait=true`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${syncToken}` },
+        });
+        answers.push(await response.text());
+      };
+      await post(); // 401 from the X API
+      fake.injectFault({ kind: 'status', status: 500 }, { times: 10 });
+      await post(); // 401 still: the token is wrong before anything else
+      answers.push(await fetch(`${service.url}/sync/runs`).then((r) => r.text()));
+      await fetch(`${service.url}/sync`, { method: 'POST', headers: { authorization: 'Bearer guess' } });
+      expect(answers[0]).toContain('401');
+      for (const secret of [wrongToken, syncToken]) {
+        for (const text of [...answers, service.stdout(), service.stderr()]) expect(text).not.toContain(secret);
+      }
+    } finally {
+      await service.stop();
+      await fake.close();
+    }
   }, 60_000);
 });

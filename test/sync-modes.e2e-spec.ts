@@ -206,9 +206,7 @@ describe.each(DATABASE_KINDS)('sync modes on %s', (kind) => {
     expect(fx.fake.requests().every((r) => r.auth === 'oauth1')).toBe(true);
     await fx.service.close();
 
-    fx.service = await (
-      await import('./support/app')
-    ).startApp({
+    fx.service = await startApp({
       DATABASE_URL: fx.database.url,
       TWITTER_API_BASE_URL: fx.fake.url,
       SYNC_API_TOKEN: SYNC_TOKEN,

@@ -1,0 +1,213 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { createApp } from '../src/app.setup';
+import { validateEnvironment } from '../src/config/environment';
+import { buildDataSourceOptions } from '../src/database/data-source-options';
+import { runMigrations } from '../src/database/migrate';
+import { startFakeXApi } from '../src/fake-x-api/fake-x-api.server';
+import { generateTimeline } from '../src/fake-x-api/timeline.generator';
+import { SyncService } from '../src/twitter/sync.service';
+import { TweetRow, TwitterRepository } from '../src/twitter/twitter.repository';
+
+/**
+ * `npm run bench`: the upsert path against a hand-written pg baseline of the same SQL on the same
+ * rows, and an end-to-end backfill from the fake X API. Ratios are against baselines measured in
+ * this same run, so they hold on any machine.
+ */
+const SERVER_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ROWS = 20_000;
+const PAGE = 100; // what one sync page upserts in one statement
+const REPEATS = 5;
+
+async function withDatabase<T>(work: (url: string) => Promise<T>): Promise<T> {
+  const name = `tts_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: SERVER_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${name}`;
+  try {
+    return await work(url.toString());
+  } finally {
+    await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+function tweetRows(count: number, authorId: string, salt: number): TweetRow[] {
+  return Array.from({ length: count }, (_, i) => ({
+    id: String(1850000000000000000n + BigInt(i)),
+    authorId,
+    text: `benchmark tweet ${i} with some words, an emoji 🚀 and a link https://t.co/abc${salt}`,
+    createdAt: new Date(Date.UTC(2024, 0, 1) + i * 1000),
+    lang: 'en',
+    conversationId: String(1850000000000000000n + BigInt(i)),
+    inReplyToUserId: null,
+    inReplyToTweetId: null,
+    referencedTweets: [],
+    editHistoryTweetIds: [String(1850000000000000000n + BigInt(i))],
+    retweetCount: i % 50,
+    replyCount: i % 7,
+    likeCount: (i * 3 + salt) % 1000,
+    quoteCount: 0,
+    bookmarkCount: 1,
+    impressionCount: i * 10,
+    entities: { hashtags: [{ start: 0, end: 5, tag: 'bench' }] },
+    media: [],
+    source: 'Bench',
+    possiblySensitive: false,
+    referencedOnly: false,
+    raw: { id: String(i), text: `benchmark tweet ${i}`, public_metrics: { like_count: (i * 3 + salt) % 1000 } },
+  }));
+}
+
+const COLUMNS: [string, string, (t: TweetRow) => unknown][] = [
+  ['id', 'bigint', (t) => t.id],
+  ['author_id', 'bigint', (t) => t.authorId],
+  ['text', 'text', (t) => t.text],
+  ['created_at', 'timestamptz', (t) => t.createdAt],
+  ['lang', 'text', (t) => t.lang],
+  ['conversation_id', 'bigint', (t) => t.conversationId],
+  ['in_reply_to_user_id', 'bigint', (t) => t.inReplyToUserId],
+  ['in_reply_to_tweet_id', 'bigint', (t) => t.inReplyToTweetId],
+  ['referenced_tweets', 'jsonb', (t) => JSON.stringify(t.referencedTweets)],
+  ['edit_history_tweet_ids', 'jsonb', (t) => JSON.stringify(t.editHistoryTweetIds)],
+  ['retweet_count', 'bigint', (t) => t.retweetCount],
+  ['reply_count', 'bigint', (t) => t.replyCount],
+  ['like_count', 'bigint', (t) => t.likeCount],
+  ['quote_count', 'bigint', (t) => t.quoteCount],
+  ['bookmark_count', 'bigint', (t) => t.bookmarkCount],
+  ['impression_count', 'bigint', (t) => t.impressionCount],
+  ['entities', 'jsonb', (t) => JSON.stringify(t.entities)],
+  ['media', 'jsonb', (t) => JSON.stringify(t.media)],
+  ['source', 'text', (t) => t.source],
+  ['possibly_sensitive', 'boolean', (t) => t.possiblySensitive],
+  ['raw', 'jsonb', (t) => JSON.stringify(t.raw)],
+  ['referenced_only', 'boolean', (t) => t.referencedOnly],
+];
+
+/** The baseline: the same multi-row INSERT … ON CONFLICT, written by hand on a bare pg client. */
+async function rawUpsert(client: Client, rows: TweetRow[]): Promise<void> {
+  const params: unknown[] = [];
+  const values = rows.map(
+    (row) => `(${COLUMNS.map(([, cast, value]) => `$${params.push(value(row))}::${cast}`).join(', ')})`,
+  );
+  const mutable = COLUMNS.map(([name]) => name).filter((name) => !['id', 'author_id', 'created_at'].includes(name));
+  await client.query(
+    `INSERT INTO tweets AS target (${COLUMNS.map(([name]) => name).join(', ')}) VALUES ${values.join(', ')}
+     ON CONFLICT (id) DO UPDATE SET ${mutable.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}, updated_at = now()
+     WHERE (${mutable.map((c) => `target.${c}`).join(', ')}) IS DISTINCT FROM (${mutable.map((c) => `EXCLUDED.${c}`).join(', ')})
+     RETURNING (xmax = 0) AS inserted`,
+    params,
+  );
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+async function timeRowsPerSecond(work: () => Promise<void>, reset: () => Promise<void>): Promise<number> {
+  const rates: number[] = [];
+  for (let i = 0; i < REPEATS; i++) {
+    await reset();
+    const started = process.hrtime.bigint();
+    await work();
+    rates.push(ROWS / (Number(process.hrtime.bigint() - started) / 1e9));
+  }
+  return median(rates);
+}
+
+async function benchUpsert(url: string): Promise<void> {
+  const dataSource = await new DataSource(
+    buildDataSourceOptions({ DATABASE_URL: url, PGLITE_DATA_DIR: '' }),
+  ).initialize();
+  await runMigrations(dataSource);
+  const repository = new TwitterRepository(dataSource);
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  const author = '1602315478998499329';
+  await dataSource.query(
+    `INSERT INTO twitter_users (id, screen_name, name, created_at, raw) VALUES ($1, 'bench', 'Bench', now(), '{}')`,
+    [author],
+  );
+  const fresh = tweetRows(ROWS, author, 0);
+  const changed = tweetRows(ROWS, author, 1);
+  const pages = (rows: TweetRow[]) =>
+    Array.from({ length: rows.length / PAGE }, (_, i) => rows.slice(i * PAGE, (i + 1) * PAGE));
+  const empty = async () => {
+    await dataSource.query('TRUNCATE tweets');
+  };
+  const filled = async () => {
+    await empty();
+    for (const page of pages(fresh)) await rawUpsert(client, page);
+  };
+  const viaRepository = (rows: TweetRow[]) => async () => {
+    for (const page of pages(rows)) await repository.upsertTweets(page, 'update');
+  };
+  const viaRaw = (rows: TweetRow[]) => async () => {
+    for (const page of pages(rows)) await rawUpsert(client, page);
+  };
+
+  await viaRepository(fresh)(); // warm-up: connections, plans, JIT
+  await viaRaw(fresh)();
+  const cases: [string, () => Promise<void>, () => Promise<void>, () => Promise<void>][] = [
+    ['insert new rows', viaRepository(fresh), viaRaw(fresh), empty],
+    ['update changed rows', viaRepository(changed), viaRaw(changed), filled],
+    ['skip unchanged rows', viaRepository(fresh), viaRaw(fresh), filled],
+  ];
+  console.log(`\nUpsert of ${ROWS} tweets, ${PAGE} per statement, PostgreSQL (median of ${REPEATS}):`);
+  console.log('| case | TwitterRepository.upsertTweets | raw pg baseline | ratio |');
+  console.log('| --- | ---: | ---: | ---: |');
+  for (const [name, ours, baseline, reset] of cases) {
+    const ourRate = await timeRowsPerSecond(ours, reset);
+    const baseRate = await timeRowsPerSecond(baseline, reset);
+    console.log(
+      `| ${name} | ${Math.round(ourRate)} rows/s | ${Math.round(baseRate)} rows/s | ${(ourRate / baseRate).toFixed(2)}× |`,
+    );
+  }
+  await client.end();
+  await dataSource.destroy();
+}
+
+async function benchBackfill(databaseUrl: string, label: string): Promise<number> {
+  const fake = await startFakeXApi({ bearerToken: 'bench' });
+  const user = fake.store.addUser({ username: 'bench_account' });
+  generateTimeline(fake.store, user.id, { seed: 1, count: 3200 });
+  const app = await createApp(
+    validateEnvironment({
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: 'error',
+      TWITTER_API_BASE_URL: fake.url,
+      TWITTER_BEARER_TOKEN: 'bench',
+    }),
+  );
+  await app.init();
+  const started = process.hrtime.bigint();
+  const { finished } = await app.get(SyncService).startRun('manual', { screenNames: ['bench_account'] });
+  const run = await finished;
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const account = run.accounts[0];
+  if (account.status !== 'succeeded' || account.fetched !== 3200)
+    throw new Error(`backfill failed: ${JSON.stringify(run)}`);
+  await app.close();
+  await fake.close();
+  const rate = 3200 / seconds;
+  console.log(`| ${label} | ${seconds.toFixed(2)} s | ${Math.round(rate)} tweets/s | ${account.pages} pages |`);
+  return rate;
+}
+
+async function main(): Promise<void> {
+  await withDatabase(benchUpsert);
+  console.log(
+    '\nEnd-to-end backfill of 3,200 tweets from the fake X API over HTTP (lookup, 32 pages, mapping, upserts):',
+  );
+  console.log('| database | time | rate | pages |');
+  console.log('| --- | ---: | ---: | ---: |');
+  await withDatabase((url) => benchBackfill(url, 'PostgreSQL'));
+  await benchBackfill('pglite://memory', 'PGlite (in memory)');
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
