@@ -198,11 +198,11 @@ describe.each(DATABASE_KINDS)('sync on %s', (kind) => {
   it('fails only the account whose timeline keeps failing', async () => {
     const healthy = newAccount(10).user;
     const broken = newAccount(10).user;
-    fx.fake.injectFault({ kind: 'status', status: 503 }, { endpoint: 'userTimeline', times: 4 });
+    fx.fake.injectFault({ kind: 'status', status: 500 }, { endpoint: 'userTimeline', times: 4 });
     const run = await syncNow(fx, { screenNames: [broken.username, healthy.username] });
     expect(run.status).toBe('partial');
     expect(run.accounts[0]).toMatchObject({ screenName: broken.username, status: 'failed', fetched: 0 });
-    expect(run.accounts[0].error).toMatch(/503.*after 3 retries/);
+    expect(run.accounts[0].error).toMatch(/500.*after 3 retries/);
     expect(run.accounts[1]).toMatchObject({ screenName: healthy.username, status: 'succeeded', fetched: 10 });
     expect(await listed(fx, broken.username)).toEqual([]);
   });
