@@ -1,9 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
+import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
 import { Environment } from './config/environment';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { TasksModule } from './tasks/tasks.module';
 import { TwitterModule } from './twitter/twitter.module';
 
 // Logged requests never carry credentials.
@@ -32,8 +34,10 @@ export class AppModule {
           }),
         }),
         DatabaseModule,
+        ScheduleModule.forRoot(),
         HealthModule,
         TwitterModule,
+        TasksModule,
       ],
     };
   }

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { createApp } from './app.setup';
 import { validateEnvironment } from './config/environment';
-import { SyncService } from './twitter/sync.service';
 import { startFakeXApi } from './fake-x-api/fake-x-api.server';
 import { FakeXApiStore } from './fake-x-api/fake-x-api.store';
 import { seedDemoAccounts } from './fake-x-api/timeline.generator';
@@ -29,34 +28,29 @@ async function main(): Promise<void> {
     TWITTER_BEARER_TOKEN: DEMO_TOKEN,
     TWITTER_SCREEN_NAMES: accounts.map((account) => account.username).join(','),
     SYNC_API_TOKEN: 'demo',
+    SYNC_ON_STARTUP: 'true',
+    SYNC_CRON: process.env.SYNC_CRON ?? '* * * * *',
   });
   const app = await createApp(environment);
   await app.listen(environment.PORT, environment.HOST);
   const url = `http://localhost:${environment.PORT}`;
 
-  const sync = app.get(SyncService);
-  const syncNow = () =>
-    sync.startRun('schedule').then(
-      ({ finished }) => finished,
-      () => undefined, // one is still running: the next minute catches up
-    );
-  void syncNow();
   const growth = setInterval(() => {
     for (const account of accounts.filter((a) => !a.protected && !a.suspended)) {
       store.postTweet(account.id, NEWS[Math.floor(Math.random() * NEWS.length)]);
     }
-    void syncNow();
   }, MINUTE);
 
   console.log(`
 Demo running: the fake X API at ${fake.url}, the service at ${url} (embedded database in ${environment.PGLITE_DATA_DIR}).
 Accounts: ${accounts.map((a) => `@${a.username}${a.protected ? ' (protected)' : ''}${a.suspended ? ' (suspended)' : ''}`).join(', ')}
-New tweets appear every minute, and the service syncs them.
+New tweets appear every minute; the service synced at start-up and syncs every minute (SYNC_CRON=${environment.SYNC_CRON}).
 
   curl '${url}/tweets?limit=5'
   curl '${url}/tweets?screenName=${accounts[0].username}&q=sync'
   curl -X POST -H 'Authorization: Bearer demo' '${url}/sync?wait=true'
   curl '${url}/sync/runs?limit=1'
+  curl -H 'Authorization: Bearer demo' '${url}/schedules'
   open ${url}/docs
 `);
 

@@ -12,6 +12,8 @@ async function bootstrap(): Promise<void> {
   // an orderly stop is a clean exit for process managers.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
+      // A running sync stops at its next page boundary; whatever happens, the process is gone in time.
+      setTimeout(() => process.exit(0), environment.SHUTDOWN_GRACE_SECONDS * 1000).unref();
       app.close().then(
         () => process.exit(0),
         (error: unknown) => {

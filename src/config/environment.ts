@@ -1,6 +1,18 @@
 import { existsSync } from 'node:fs';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { validateCronExpression } from 'cron';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+} from 'class-validator';
 
 /** An X screen name (handle without the @). */
 export const SCREEN_NAME = /^[A-Za-z0-9_]{1,15}$/;
@@ -115,6 +127,42 @@ export class Environment {
   @IsOptional()
   @IsString()
   SYNC_API_TOKEN?: string;
+
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'SCHEDULER_ENABLED must be true or false' })
+  SCHEDULER_ENABLED = true;
+
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'SAMPLE_TASKS_ENABLED must be true or false' })
+  SAMPLE_TASKS_ENABLED = true;
+
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'SYNC_ON_STARTUP must be true or false' })
+  SYNC_ON_STARTUP = false;
+
+  @IsString()
+  SYNC_CRON = '*/5 * * * *';
+
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(1)
+  SHUTDOWN_GRACE_SECONDS = 10;
+}
+
+function toBoolean({ value }: { value: unknown }): unknown {
+  if (typeof value !== 'string') return value;
+  const normalized = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(normalized)) return true;
+  if (['false', '0', 'no', 'off'].includes(normalized)) return false;
+  return value;
+}
+
+/** Why a cron expression (5 fields, or 6 with seconds first) is invalid, or null when it is valid. */
+export function cronProblem(expression: string): string | null {
+  const fields = expression.trim().split(/\s+/).length;
+  if (fields !== 5 && fields !== 6) return `it has ${fields} fields; a cron expression has 5 (or 6, seconds first)`;
+  const { valid, error } = validateCronExpression(expression);
+  return valid ? null : (error?.message ?? 'it is not valid');
 }
 
 /** Whichever X API credentials the environment holds; the bearer token wins when both are set. */
@@ -167,6 +215,11 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
     const missing = OAUTH1_VARIABLES.filter((name) => !environment[name]);
     problems.push(`OAuth 1.0a needs all of ${OAUTH1_VARIABLES.join(', ')}; missing: ${missing.join(', ')}`);
   }
+  const cronError = cronProblem(environment.SYNC_CRON);
+  if (cronError)
+    problems.push(
+      `SYNC_CRON is not a valid cron expression: ${cronError} (got ${JSON.stringify(environment.SYNC_CRON)})`,
+    );
   if (environment.TWITTER_SCREEN_NAMES.length > 0 && !twitterCredentials(environment)) {
     problems.push(
       'TWITTER_SCREEN_NAMES is set but there are no X API credentials: set TWITTER_BEARER_TOKEN, or the four TWITTER_CONSUMER_*/TWITTER_ACCESS_TOKEN* variables',

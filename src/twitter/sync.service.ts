@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Environment } from '../config/environment';
 import { AccountSync, describe, emptyResult, RunContext, RunStopped, SyncSettings } from './account-sync';
@@ -23,10 +23,10 @@ export interface RunOptions {
 
 /** Sync runs: one at a time, each account on its own, every run recorded in sync_runs. */
 @Injectable()
-export class SyncService implements OnApplicationShutdown {
+export class SyncService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(SyncService.name);
   private readonly settings: SyncSettings;
-  private running: { stop: AbortController; finished: Promise<SyncRun> } | null = null;
+  private running: { runId: string; stop: AbortController; finished: Promise<SyncRun> } | null = null;
 
   constructor(
     private readonly api: TwitterApiClient,
@@ -64,7 +64,7 @@ export class SyncService implements OnApplicationShutdown {
           this.logger.error(`could not release the sync lock: ${describe(error)}`),
         );
       });
-      this.running = { stop, finished };
+      this.running = { runId: run.id, stop, finished };
       return { run, finished };
     } catch (error) {
       await release();
@@ -72,11 +72,26 @@ export class SyncService implements OnApplicationShutdown {
     }
   }
 
-  /** Stops a running sync at its next page boundary and waits until it has recorded what it stored. */
-  async onApplicationShutdown(): Promise<void> {
-    if (!this.running) return;
-    this.running.stop.abort();
-    await this.running.finished;
+  /**
+   * Stops a running sync at its next page boundary and waits until it has recorded what it stored,
+   * before the database closes. A page that outlasts SHUTDOWN_GRACE_SECONDS is given up on: the run
+   * is marked interrupted here, and whatever that page would have stored, the next run fetches.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    const running = this.running;
+    if (!running) return;
+    running.stop.abort();
+    const graceMs = Math.max(0, this.config.get('SHUTDOWN_GRACE_SECONDS', { infer: true }) * 1000 - 1500);
+    let timer: NodeJS.Timeout | undefined;
+    const outlasted = new Promise<'outlasted'>((resolve) => (timer = setTimeout(() => resolve('outlasted'), graceMs)));
+    const outcome = await Promise.race([running.finished, outlasted]);
+    clearTimeout(timer);
+    if (outcome === 'outlasted') {
+      this.logger.warn(`sync run ${running.runId} did not stop within the grace period; marking it interrupted`);
+      await this.syncs
+        .finishRun(running.runId, 'interrupted', [], 'interrupted by shutdown before its page finished')
+        .catch(() => undefined);
+    }
   }
 
   private async execute(run: SyncRun, screenNames: string[], context: RunContext): Promise<SyncRun> {

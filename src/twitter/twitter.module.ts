@@ -12,6 +12,6 @@ import { UsersController } from './users.controller';
 @Module({
   controllers: [TweetsController, UsersController, SyncController],
   providers: [TwitterRepository, SyncRepository, TwitterApiClient, SyncLock, SyncService, SyncTokenGuard],
-  exports: [TwitterRepository, SyncService],
+  exports: [TwitterRepository, SyncService, SyncTokenGuard],
 })
 export class TwitterModule {}
