@@ -30,7 +30,8 @@ export function buildDataSourceOptions(
     synchronize: false,
   };
   if (databaseKind(environment.DATABASE_URL) === 'postgres') {
-    return { ...common, url: environment.DATABASE_URL };
+    // Names the process in pg_stat_activity, so an operator can see which replica holds a lock.
+    return { ...common, url: environment.DATABASE_URL, applicationName: `twitter-timeline-sync:${process.pid}` };
   }
   return { ...common, driver: createPGliteDriver(pgliteDataDir(environment)) };
 }

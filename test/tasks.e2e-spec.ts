@@ -1,0 +1,179 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { startFakeXApi } from '../src/fake-x-api/fake-x-api.server';
+import { generateTimeline } from '../src/fake-x-api/timeline.generator';
+import { RunningApp, startApp } from './support/app';
+import { createTestDatabase, DATABASE_KINDS, TestDatabase } from './support/databases';
+import { BEARER, SYNC_TOKEN } from './support/sync-fixture';
+
+jest.setTimeout(60_000);
+
+type Json = Record<string, any>;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const auth = { authorization: `Bearer ${SYNC_TOKEN}` };
+
+async function schedules(app: RunningApp): Promise<Record<string, Json>> {
+  const response = await request(app.url).get('/schedules').set(auth).expect(200);
+  return Object.fromEntries(response.body.map((entry: Json) => [entry.name, entry]));
+}
+
+const patch = (app: RunningApp, name: string, body: Json) =>
+  request(app.url).patch(`/schedules/${name}`).set(auth).send(body);
+
+/** Sync runs as stored, oldest first. */
+async function syncRuns(app: RunningApp): Promise<Json[]> {
+  const response = await request(app.url).get('/sync/runs?limit=100').set(auth).expect(200);
+  return response.body.data.reverse();
+}
+
+function expectNoOverlap(runs: Json[]): void {
+  const finished = runs.filter((run) => run.finishedAt);
+  for (let i = 1; i < finished.length; i++) {
+    expect(Date.parse(finished[i].startedAt)).toBeGreaterThanOrEqual(Date.parse(finished[i - 1].finishedAt));
+  }
+}
+
+describe.each(DATABASE_KINDS)('the beat on %s', (kind) => {
+  let database: TestDatabase;
+  let app: RunningApp | undefined;
+  const start = (variables: Record<string, string> = {}) =>
+    startApp({ DATABASE_URL: database.url, SYNC_API_TOKEN: SYNC_TOKEN, SCHEDULER_ENABLED: 'true', ...variables });
+
+  beforeEach(async () => {
+    database = await createTestDatabase(kind);
+  });
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+    await database.drop();
+  });
+
+  it('lists the original schedule, in words and in APP_TIMEZONE, to token holders only', async () => {
+    app = await start({ APP_TIMEZONE: 'America/New_York', SYNC_CRON: '0 3 * * *' });
+    await request(app.url).get('/schedules').expect(401);
+    const entries = await schedules(app);
+    expect(Object.keys(entries)).toEqual(['add', 'hello', 'sync']);
+    expect(entries.hello).toMatchObject({
+      task: 'hello',
+      schedule: { cron: null, intervalSeconds: 10, description: 'Every 10 seconds' },
+      timeZone: 'America/New_York',
+      enabled: true,
+      args: [],
+    });
+    expect(entries.add).toMatchObject({ schedule: { intervalSeconds: 30 }, args: [16, 16] });
+    expect(entries.sync.schedule).toEqual({ cron: '0 3 * * *', intervalSeconds: null, description: 'At 03:00' });
+    expect(entries.sync.nextRunAt).toMatch(/T03:00:00\.000-0[45]:00$/);
+    await request(app.url).get('/schedules').set('authorization', 'Bearer wrong').expect(401);
+  });
+
+  it('runs each entry on its schedule, records add = 32, and skips a disabled one', async () => {
+    app = await start();
+    expect((await patch(app, 'add', { intervalSeconds: 1 }).expect(200)).body.schedule.intervalSeconds).toBe(1);
+    await patch(app, 'hello', { enabled: false }).expect(200);
+    await sleep(3500);
+    const entries = await schedules(app);
+    expect(entries.add.runCount).toBeGreaterThanOrEqual(2);
+    expect(entries.add.runCount).toBeLessThanOrEqual(4);
+    expect(entries.add).toMatchObject({ lastStatus: 'succeeded', lastResult: 32 });
+    expect(entries.hello).toMatchObject({ enabled: false, runCount: 0, nextRunAt: null });
+
+    await patch(app, 'hello', { enabled: true, intervalSeconds: 1 }).expect(200);
+    await sleep(2500);
+    expect((await schedules(app)).hello).toMatchObject({ lastResult: 'hello world', lastStatus: 'succeeded' });
+  });
+
+  it('applies a PATCH at once and refuses a bad one, naming the field', async () => {
+    app = await start({ APP_TIMEZONE: 'Asia/Tokyo' });
+    const before = (await schedules(app)).sync.nextRunAt;
+    const changed = await patch(app, 'sync', { cron: '30 4 1 1 *' }).expect(200);
+    expect(changed.body.nextRunAt).toMatch(/-01-01T04:30:00\.000\+09:00$/);
+    expect(changed.body.nextRunAt).not.toBe(before);
+    expect((await schedules(app)).sync.schedule.description).toBe('At 04:30, on day 1 of the month, only in January');
+    for (const [body, field] of [
+      [{ cron: '61 * * * *' }, 'cron'],
+      [{ cron: 'every day' }, 'cron'],
+      [{ intervalSeconds: 0 }, 'intervalSeconds'],
+      [{ intervalSeconds: 'x' }, 'intervalSeconds'],
+      [{ enabled: 'yes' }, 'enabled'],
+      [{ cron: '* * * * *', intervalSeconds: 5 }, 'cron and intervalSeconds'],
+      [{}, 'nothing to change'],
+      [{ colour: 'blue' }, 'colour'],
+    ] as const) {
+      const response = await patch(app, 'sync', body).expect(400);
+      expect(response.body.message.join(' ')).toContain(field);
+    }
+    await patch(app, 'nope', { enabled: false }).expect(404);
+  });
+
+  it('keeps its state across a restart and catches up a missed tick once', async () => {
+    const workDir = mkdtempSync(join(tmpdir(), 'tts-beat-'));
+    // PGlite in memory forgets everything at a restart: this test needs it on disk.
+    const storage: Record<string, string> =
+      kind === 'pglite' ? { DATABASE_URL: '', PGLITE_DATA_DIR: join(workDir, 'db') } : { DATABASE_URL: database.url };
+    const addEntry = async () => (await schedules(app!)).add;
+    try {
+      app = await start(storage);
+      await patch(app, 'add', { intervalSeconds: 5 }).expect(200);
+      await patch(app, 'hello', { enabled: false }).expect(200);
+      for (let waited = 0; (await addEntry()).runCount === 0; waited += 250) {
+        expect(waited).toBeLessThan(7000);
+        await sleep(250);
+      }
+      await app.close();
+      // Read the count with the beat off, so no tick can slip in between.
+      app = await start({ ...storage, SCHEDULER_ENABLED: 'false' });
+      const before = await addEntry();
+      await app.close();
+      app = undefined;
+
+      // Down for two ticks or more; back just after a tick, so the next is 5 s away.
+      await sleep(10_000);
+      await sleep(5000 - (Date.now() % 5000) + 50);
+      const nextTickAt = Date.now() - (Date.now() % 5000) + 5000;
+      app = await start(storage);
+      let after = await addEntry();
+      while (after.runCount === before.runCount && Date.now() < nextTickAt - 500) {
+        await sleep(100);
+        after = await addEntry();
+      }
+      expect(Date.now()).toBeLessThan(nextTickAt);
+      expect(after.runCount).toBe(before.runCount + 1);
+      expect(after.schedule.intervalSeconds).toBe(5);
+      expect((await schedules(app)).hello.enabled).toBe(false);
+    } finally {
+      await app?.close();
+      app = undefined;
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  });
+
+  it('never overlaps a slow sync with the next tick', async () => {
+    const fake = await startFakeXApi({ bearerToken: BEARER });
+    const user = fake.store.addUser({ username: 'slow_account' });
+    generateTimeline(fake.store, user.id, { seed: 4, count: 300 });
+    fake.injectFault({ kind: 'delay', ms: 1200 }, { endpoint: 'userTimeline', times: 6 });
+    try {
+      app = await start({
+        SYNC_CRON: '* * * * * *',
+        SAMPLE_TASKS_ENABLED: 'false',
+        TWITTER_API_BASE_URL: fake.url,
+        TWITTER_BEARER_TOKEN: BEARER,
+        TWITTER_SCREEN_NAMES: 'slow_account',
+      });
+      await sleep(6000);
+      const entries = await schedules(app);
+      expect(Object.keys(entries)).toEqual(['sync']);
+      expect(entries.sync.skippedCount).toBeGreaterThanOrEqual(2);
+      const runs = await syncRuns(app);
+      expect(runs.length).toBeGreaterThanOrEqual(1);
+      expect(runs.every((run) => run.trigger === 'schedule')).toBe(true);
+      expectNoOverlap(runs);
+    } finally {
+      await app?.close();
+      app = undefined;
+      await fake.close();
+    }
+  });
+});
