@@ -47,6 +47,39 @@ describe('validateEnvironment', () => {
     expect(() => validateEnvironment({ [name]: value })).toThrow(message);
   });
 
+  it.each([
+    ['SYNC_CRON', '61 * * * *', /SYNC_CRON is not a valid cron expression: .*out of range \(got "61 \* \* \* \*"\)/],
+    ['SYNC_CRON', 'every day', /SYNC_CRON is not a valid cron expression: it has 2 fields/],
+    ['SCHEDULER_ENABLED', 'maybe', /SCHEDULER_ENABLED must be true or false/],
+    ['SHUTDOWN_GRACE_SECONDS', '0', /SHUTDOWN_GRACE_SECONDS must not be less than 1/],
+    ['TWITTER_API_VERSION', '3', /TWITTER_API_VERSION must be 2 or 1.1/],
+    ['TWITTER_SCREEN_NAMES', 'ok,not ok!', /TWITTER_SCREEN_NAMES must be a comma-separated list/],
+  ])('refuses %s=%s', (name, value, message) => {
+    expect(() => validateEnvironment({ [name]: value })).toThrow(message);
+  });
+
+  it('parses booleans and lists', () => {
+    expect(
+      validateEnvironment({
+        SCHEDULER_ENABLED: 'false',
+        SYNC_ON_STARTUP: '1',
+        TWITTER_SCREEN_NAMES: ' NASA, XDevelopers ,',
+        TWITTER_BEARER_TOKEN: 't',
+      }),
+    ).toMatchObject({ SCHEDULER_ENABLED: false, SYNC_ON_STARTUP: true, TWITTER_SCREEN_NAMES: ['NASA', 'XDevelopers'] });
+  });
+
+  it('requires credentials for the accounts, and all four OAuth 1.0a variables or none', () => {
+    expect(() => validateEnvironment({ TWITTER_SCREEN_NAMES: 'NASA' })).toThrow(/no X API credentials/);
+    expect(() => validateEnvironment({ TWITTER_CONSUMER_KEY: 'k' })).toThrow(
+      /missing: TWITTER_CONSUMER_SECRET, TWITTER_ACCESS_TOKEN, TWITTER_ACCESS_TOKEN_SECRET/,
+    );
+  });
+
+  it('never repeats a secret in its messages', () => {
+    expect(() => validateEnvironment({ DATABASE_URL: 'mysql://user:hunter2@db/x' })).toThrow(/^(?![\s\S]*hunter2)/);
+  });
+
   it('names every bad variable at once', () => {
     expect(() => validateEnvironment({ PORT: 'x', LOG_LEVEL: 'loud' })).toThrow(
       /PORT[\s\S]*LOG_LEVEL|LOG_LEVEL[\s\S]*PORT/,
