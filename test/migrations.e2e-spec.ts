@@ -20,7 +20,15 @@ async function migrationRun(variables: Record<string, string>): Promise<string> 
 }
 
 // typeorm_metadata records the generated search_vector column for TypeORM's schema diff.
-const TABLES = ['migrations', 'sync_accounts', 'sync_runs', 'tweets', 'twitter_users', 'typeorm_metadata'];
+const TABLES = [
+  'migrations',
+  'schedule_entries',
+  'sync_accounts',
+  'sync_runs',
+  'tweets',
+  'twitter_users',
+  'typeorm_metadata',
+];
 const TABLES_SQL = `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`;
 const INDEXES_SQL = `SELECT indexname FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname`;
 const INDEXES = [
@@ -35,6 +43,7 @@ const INDEXES = [
   'sync_accounts_pkey',
   'sync_runs_pkey',
   'sync_runs_newest_idx',
+  'schedule_entries_pkey',
 ];
 
 describe('npm run migration:run', () => {
@@ -44,6 +53,7 @@ describe('npm run migration:run', () => {
       const first = await migrationRun({ DATABASE_URL: database.url });
       expect(first).toContain('Migration InitialSchema1764000000000 has been executed successfully');
       expect(first).toContain('Migration SyncState1764100000000 has been executed successfully');
+      expect(first).toContain('Migration ScheduleEntries1764200000000 has been executed successfully');
       const second = await migrationRun({ DATABASE_URL: database.url });
       expect(second).toContain('No migrations are pending');
       expect(second).not.toContain('has been executed');
@@ -70,6 +80,7 @@ describe('npm run migration:run', () => {
       const first = await migrationRun({ PGLITE_DATA_DIR: dataDir });
       expect(first).toContain('Migration InitialSchema1764000000000 has been executed successfully');
       expect(first).toContain('Migration SyncState1764100000000 has been executed successfully');
+      expect(first).toContain('Migration ScheduleEntries1764200000000 has been executed successfully');
       const second = await migrationRun({ PGLITE_DATA_DIR: dataDir });
       expect(second).toContain('No migrations are pending');
       expect(second).not.toContain('has been executed');
