@@ -2,34 +2,14 @@ import request from 'supertest';
 import { generateTimeline } from '../src/fake-x-api/timeline.generator';
 import { startApp } from './support/app';
 import { DATABASE_KINDS } from './support/databases';
-import { BEARER, startSyncFixture, SyncFixture, SYNC_TOKEN } from './support/sync-fixture';
+import { BEARER, listedTweets, startSyncFixture, SyncFixture, syncNow, SYNC_TOKEN } from './support/sync-fixture';
 
 jest.setTimeout(120_000);
 
 type Json = Record<string, any>;
 
-async function syncNow(fx: SyncFixture, body: Json = {}): Promise<Json> {
-  const response = await request(fx.service.url)
-    .post('/sync?wait=true')
-    .set('authorization', `Bearer ${SYNC_TOKEN}`)
-    .send(body)
-    .expect(200);
-  return response.body;
-}
-
-async function listedIds(fx: SyncFixture, screenName: string): Promise<string[]> {
-  const ids: string[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: request.Response = await request(fx.service.url)
-      .get('/tweets')
-      .query({ screenName, limit: 100, ...(cursor ? { cursor } : {}) })
-      .expect(200);
-    ids.push(...page.body.data.map((tweet: Json) => tweet.id));
-    cursor = page.body.nextCursor;
-  } while (cursor);
-  return ids;
-}
+const listedIds = async (fx: SyncFixture, screenName: string) =>
+  (await listedTweets(fx, screenName)).map((tweet) => tweet.id);
 
 const timelineIds = (fx: SyncFixture, userId: string) => fx.fake.store.timeline(userId).map((tweet) => tweet.id);
 

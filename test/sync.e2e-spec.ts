@@ -2,36 +2,13 @@ import request from 'supertest';
 import { StoredTweet } from '../src/fake-x-api/fake-x-api.store';
 import { generateTimeline } from '../src/fake-x-api/timeline.generator';
 import { DATABASE_KINDS } from './support/databases';
-import { startSyncFixture, SyncFixture, SYNC_TOKEN } from './support/sync-fixture';
+import { listedTweets, startSyncFixture, SyncFixture, syncNow } from './support/sync-fixture';
 
 jest.setTimeout(60_000);
 
 type Json = Record<string, any>;
 
-/** POST /sync?wait=true as a user's script would; answers the finished run. */
-async function syncNow(fx: SyncFixture, body: Json): Promise<Json> {
-  const response = await request(fx.service.url)
-    .post('/sync?wait=true')
-    .set('authorization', `Bearer ${SYNC_TOKEN}`)
-    .send(body)
-    .expect(200);
-  return response.body;
-}
-
-/** Every tweet GET /tweets lists for an account, newest first. */
-async function listed(fx: SyncFixture, screenName: string): Promise<Json[]> {
-  const tweets: Json[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: request.Response = await request(fx.service.url)
-      .get('/tweets')
-      .query({ screenName, limit: 100, ...(cursor ? { cursor } : {}) })
-      .expect(200);
-    tweets.push(...page.body.data);
-    cursor = page.body.nextCursor;
-  } while (cursor);
-  return tweets;
-}
+const listed = listedTweets;
 
 const timelineRequests = (fx: SyncFixture) => fx.fake.requests().filter((r) => r.endpoint === 'userTimeline');
 

@@ -107,6 +107,43 @@ describe.each(DATABASE_KINDS)('the beat on %s', (kind) => {
     await patch(app, 'nope', { enabled: false }).expect(404);
   });
 
+  it('runs an entry now: add answers 32, sync starts the same run as POST /sync', async () => {
+    const fake = await startFakeXApi({ bearerToken: BEARER });
+    const user = fake.store.addUser({ username: 'run_now' });
+    generateTimeline(fake.store, user.id, { seed: 5, count: 20 });
+    fake.injectFault({ kind: 'delay', ms: 800 }, { endpoint: 'userTimeline' });
+    try {
+      app = await start({
+        SCHEDULER_ENABLED: 'false',
+        TWITTER_API_BASE_URL: fake.url,
+        TWITTER_BEARER_TOKEN: BEARER,
+        TWITTER_SCREEN_NAMES: 'run_now',
+      });
+      await request(app.url).post('/schedules/add/run').expect(401);
+      const added = await request(app.url).post('/schedules/add/run').set(auth).expect(200);
+      expect(added.body).toEqual({ name: 'add', status: 'succeeded', result: 32 });
+      expect((await schedules(app)).add).toMatchObject({ runCount: 1, lastResult: 32, lastStatus: 'succeeded' });
+
+      const started = await request(app.url).post('/schedules/sync/run').set(auth).expect(202);
+      expect(started.body).toEqual({ runId: expect.any(String), status: 'running' });
+      expect(started.headers.location).toBe(`/sync/runs/${started.body.runId}`);
+      const busy = await request(app.url).post('/sync').set(auth).expect(409);
+      expect(busy.body.runId).toBe(started.body.runId);
+      await request(app.url).post('/schedules/sync/run').set(auth).expect(409);
+      for (let waited = 0; (await syncRuns(app))[0].status === 'running'; waited += 100) {
+        expect(waited).toBeLessThan(10_000);
+        await sleep(100);
+      }
+      const [run] = await syncRuns(app);
+      expect(run).toMatchObject({ id: started.body.runId, trigger: 'manual', status: 'succeeded' });
+      await request(app.url).post('/schedules/nope/run').set(auth).expect(404);
+    } finally {
+      await app?.close();
+      app = undefined;
+      await fake.close();
+    }
+  });
+
   it('keeps its state across a restart and catches up a missed tick once', async () => {
     const workDir = mkdtempSync(join(tmpdir(), 'tts-beat-'));
     // PGlite in memory forgets everything at a restart: this test needs it on disk.

@@ -7,7 +7,7 @@ import { IsCursor } from './cursor';
 export const digitsToNumber = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
 
-export class PageQueryDto {
+export class LimitQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
   @Transform(digitsToNumber)
@@ -15,7 +15,10 @@ export class PageQueryDto {
   @Min(1)
   @Max(100)
   limit: number = 20;
+}
 
+/** limit and cursor of lists keyed by X ids (tweets, users). */
+export class PageQueryDto extends LimitQueryDto {
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
   @IsOptional()
   @IsCursor()

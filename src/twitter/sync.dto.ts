@@ -1,21 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsUUID,
-  Matches,
-  Max,
-  Min,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsOptional, IsUUID, Matches } from 'class-validator';
 import { SCREEN_NAME } from '../config/environment';
 import { IsCursor } from './cursor';
-import { digitsToNumber } from './pagination.dto';
+import { LimitQueryDto } from './pagination.dto';
 import type { AccountResult, SyncRun } from './sync.repository';
 
 export class SyncRequestDto {
@@ -46,15 +33,7 @@ export class SyncRunIdParams {
   id!: string;
 }
 
-export class SyncRunsQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Transform(digitsToNumber)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit: number = 20;
-
+export class SyncRunsQueryDto extends LimitQueryDto {
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
   @IsOptional()
   @IsCursor('uuid')

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { SyncProgress } from './sync-progress';
-import type { Keyset, Page } from './twitter.repository';
+import { Keyset, Page, toPage } from './twitter.repository';
 
 export type RunTrigger = 'manual' | 'schedule' | 'startup';
 export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'interrupted';
@@ -111,9 +111,7 @@ export class SyncRepository {
       ...toRun(row),
       keyset: { createdAt: row.keyset_started_at as string, id: row.id as string },
     }));
-    const hasMore = runs.length > limit;
-    const items = runs.slice(0, limit);
-    return { items, next: hasMore ? items[items.length - 1].keyset : null };
+    return toPage(runs, limit);
   }
 
   /** The account's sync state (created on first use); screen names are compared in lower case. */

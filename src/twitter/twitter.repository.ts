@@ -305,7 +305,8 @@ async function upsert<T extends { id: string }>(
   return counts;
 }
 
-function toPage<T extends { keyset: Keyset }>(items: T[], limit: number): Page<T> {
+/** A page of `limit` rows out of `limit + 1` read: the extra one says whether more follow. */
+export function toPage<T extends { keyset: Keyset }>(items: T[], limit: number): Page<T> {
   const hasMore = items.length > limit;
   const page = items.slice(0, limit);
   return { items: page, next: hasMore ? page[page.length - 1].keyset : null };

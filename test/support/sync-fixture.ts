@@ -1,3 +1,4 @@
+import request from 'supertest';
 import { startFakeXApi, FakeXApi, FakeXApiOptions } from '../../src/fake-x-api/fake-x-api.server';
 import { startApp, RunningApp } from './app';
 import { createTestDatabase, DatabaseKind, TestDatabase } from './databases';
@@ -39,4 +40,31 @@ export async function startSyncFixture(
     },
   };
   return fixture;
+}
+
+type Json = Record<string, any>;
+
+/** POST /sync?wait=true as a user's script would; answers the finished run. */
+export async function syncNow(fx: SyncFixture, body: Json = {}): Promise<Json> {
+  const response = await request(fx.service.url)
+    .post('/sync?wait=true')
+    .set('authorization', `Bearer ${SYNC_TOKEN}`)
+    .send(body)
+    .expect(200);
+  return response.body;
+}
+
+/** Every tweet GET /tweets lists for an account, newest first, through all pages. */
+export async function listedTweets(fx: SyncFixture, screenName: string): Promise<Json[]> {
+  const tweets: Json[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: request.Response = await request(fx.service.url)
+      .get('/tweets')
+      .query({ screenName, limit: 100, ...(cursor ? { cursor } : {}) })
+      .expect(200);
+    tweets.push(...page.body.data);
+    cursor = page.body.nextCursor;
+  } while (cursor);
+  return tweets;
 }
