@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { ConfigService } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { Environment } from '../config/environment';
-import { describe as describeError } from '../twitter/account-sync';
+import { errorMessage } from '../twitter/account-sync';
 import { SyncRun } from '../twitter/sync.repository';
 import { SyncAlreadyRunningError, SyncService } from '../twitter/sync.service';
 import { defaultSchedule, nextTick, ScheduleEntry, TaskName } from './schedule';
@@ -114,8 +114,8 @@ export class TasksService implements OnApplicationBootstrap, BeforeApplicationSh
       await this.record(name, 'succeeded', result);
       return { kind: 'done', status: 'succeeded', result };
     } catch (error) {
-      await this.record(name, 'failed', { error: describeError(error) });
-      return { kind: 'done', status: 'failed', result: { error: describeError(error) } };
+      await this.record(name, 'failed', { error: errorMessage(error) });
+      return { kind: 'done', status: 'failed', result: { error: errorMessage(error) } };
     }
   }
 
@@ -130,7 +130,7 @@ export class TasksService implements OnApplicationBootstrap, BeforeApplicationSh
       this.follow(entry); // the next tick first: a slow task must not delay it
       if (await this.schedules.claimTick(name, tickAt)) this.runInBackground(name, 'schedule');
     } catch (error) {
-      this.logger.error(`${name}: tick at ${tickAt.toISOString()} failed: ${describeError(error)}`);
+      this.logger.error(`${name}: tick at ${tickAt.toISOString()} failed: ${errorMessage(error)}`);
       const entry = await this.schedules.find(name).catch(() => null);
       if (entry) this.follow(entry);
     }
@@ -142,7 +142,7 @@ export class TasksService implements OnApplicationBootstrap, BeforeApplicationSh
         if (entry.version !== this.versions.get(entry.name)) this.follow(entry);
       }
     } catch (error) {
-      this.logger.warn(`could not read the schedule: ${describeError(error)}`);
+      this.logger.warn(`could not read the schedule: ${errorMessage(error)}`);
     }
   }
 
@@ -154,15 +154,15 @@ export class TasksService implements OnApplicationBootstrap, BeforeApplicationSh
         await this.schedules.recordSkip(name).catch(() => undefined);
         return;
       }
-      this.logger.error(`${name}: ${describeError(error)}`);
-      await this.record(name, 'failed', { error: describeError(error) });
+      this.logger.error(`${name}: ${errorMessage(error)}`);
+      await this.record(name, 'failed', { error: errorMessage(error) });
     });
   }
 
   private async record(name: string, status: string, result: unknown): Promise<void> {
     await this.schedules
       .recordRun(name, status, result)
-      .catch((error: unknown) => this.logger.error(`${name}: could not record the run: ${describeError(error)}`));
+      .catch((error: unknown) => this.logger.error(`${name}: could not record the run: ${errorMessage(error)}`));
   }
 }
 

@@ -120,7 +120,7 @@ export class AccountSync {
       if (error instanceof RunStopped) throw error;
       if (error instanceof AccountUnavailableError) return this.finish(error.kind, error.message);
       if (error instanceof AccountStopped) return this.finish(error.status, error.message);
-      return this.finish('failed', describe(error));
+      return this.finish('failed', errorMessage(error));
     }
   }
 
@@ -292,6 +292,6 @@ function emptyPage(): MappedPage {
   return { users: [], tweets: [], editedVersions: [] };
 }
 
-export function describe(error: unknown): string {
+export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

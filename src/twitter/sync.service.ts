@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Environment } from '../config/environment';
-import { AccountSync, describe, emptyResult, RunContext, RunStopped, SyncSettings } from './account-sync';
+import { AccountSync, emptyResult, errorMessage, RunContext, RunStopped, SyncSettings } from './account-sync';
 import { SyncLock } from './sync-lock';
 import { AccountResult, RunStatus, RunTrigger, SyncRepository, SyncRun } from './sync.repository';
 import { TwitterApiClient } from './twitter-api.client';
@@ -61,7 +61,7 @@ export class SyncService implements BeforeApplicationShutdown {
       const finished = this.execute(run, screenNames, context).finally(async () => {
         this.running = null;
         await release().catch((error: unknown) =>
-          this.logger.error(`could not release the sync lock: ${describe(error)}`),
+          this.logger.error(`could not release the sync lock: ${errorMessage(error)}`),
         );
       });
       this.running = { runId: run.id, stop, finished };
@@ -105,7 +105,7 @@ export class SyncService implements BeforeApplicationShutdown {
       }
       const result = await this.syncAccount(screenName, context).catch((error: unknown) => {
         if (error instanceof RunStopped) runError = error.message;
-        return { ...emptyResult(screenName), error: describe(error) };
+        return { ...emptyResult(screenName), error: errorMessage(error) };
       });
       results.push(result);
       this.logger.log(
@@ -118,7 +118,7 @@ export class SyncService implements BeforeApplicationShutdown {
     try {
       return await this.syncs.finishRun(run.id, status, results, error);
     } catch (failure) {
-      this.logger.error(`could not record the end of sync run ${run.id}: ${describe(failure)}`);
+      this.logger.error(`could not record the end of sync run ${run.id}: ${errorMessage(failure)}`);
       return { ...run, status, accounts: results, error, finishedAt: new Date() };
     }
   }
