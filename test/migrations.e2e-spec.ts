@@ -54,6 +54,7 @@ describe('npm run migration:run', () => {
       expect(first).toContain('Migration InitialSchema1764000000000 has been executed successfully');
       expect(first).toContain('Migration SyncState1764100000000 has been executed successfully');
       expect(first).toContain('Migration ScheduleEntries1764200000000 has been executed successfully');
+      expect(first).toContain('Migration ReleasedScreenNames1764300000000 has been executed successfully');
       const second = await migrationRun({ DATABASE_URL: database.url });
       expect(second).toContain('No migrations are pending');
       expect(second).not.toContain('has been executed');
@@ -81,6 +82,7 @@ describe('npm run migration:run', () => {
       expect(first).toContain('Migration InitialSchema1764000000000 has been executed successfully');
       expect(first).toContain('Migration SyncState1764100000000 has been executed successfully');
       expect(first).toContain('Migration ScheduleEntries1764200000000 has been executed successfully');
+      expect(first).toContain('Migration ReleasedScreenNames1764300000000 has been executed successfully');
       const second = await migrationRun({ PGLITE_DATA_DIR: dataDir });
       expect(second).toContain('No migrations are pending');
       expect(second).not.toContain('has been executed');

@@ -130,11 +130,30 @@ describe.each(DATABASE_KINDS)('TwitterRepository on %s', (kind) => {
     expect(await dataSource.query('SELECT count(*)::int AS n FROM tweets')).toEqual([{ n: 1234 }]);
   });
 
-  it('refuses a second account with the same screen name in another case', async () => {
+  it('hands a screen name taken over by another account to that account', async () => {
     await repository.upsertUsers([AUTHOR], 'update');
-    await expect(repository.upsertUsers([userRow({ id: '42', screenName: 'TOKYO_BOT' })], 'update')).rejects.toThrow(
-      /twitter_users_screen_name_key/,
+    await repository.upsertTweets(tweets(1), 'update');
+    // X let another account take the name (in another case); the stored one's new name is unknown.
+    const newcomer = userRow({ id: '42', screenName: 'TOKYO_BOT' });
+    expect(await repository.upsertUsers([newcomer], 'update')).toMatchObject({ inserted: 1 });
+    expect(await repository.findUserByScreenName('tokyo_bot')).toMatchObject({ id: '42', screenName: 'TOKYO_BOT' });
+    const orphan = (await repository.findUsers(10)).items.find((user) => user.id === AUTHOR.id)!;
+    expect(orphan.screenName).toBeNull();
+    const tweet = (await repository.findTweets({ limit: 1, includeRaw: false })).items[0];
+    expect(tweet).toMatchObject({ authorId: AUTHOR.id, authorScreenName: null });
+    // Fetched again under its new name, the first account gets it back.
+    await repository.upsertUsers([{ ...AUTHOR, screenName: 'tokyo_bot_2' }], 'update');
+    expect(await repository.findUserByScreenName('tokyo_bot_2')).toMatchObject({ id: AUTHOR.id });
+    // Two accounts swapping names in one batch.
+    await repository.upsertUsers(
+      [
+        { ...AUTHOR, screenName: 'TOKYO_BOT' },
+        { ...newcomer, screenName: 'tokyo_bot_2' },
+      ],
+      'update',
     );
+    expect(await repository.findUserByScreenName('tokyo_bot')).toMatchObject({ id: AUTHOR.id });
+    expect(await repository.findUserByScreenName('tokyo_bot_2')).toMatchObject({ id: '42' });
   });
 
   it('keeps a write made beside a transaction out of that transaction', async () => {

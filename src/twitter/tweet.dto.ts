@@ -97,14 +97,14 @@ export class TweetMetricsDto {
 
 export class TweetAuthorDto {
   @ApiProperty() id!: string;
-  @ApiProperty() screenName!: string;
+  @ApiProperty({ type: String, nullable: true }) screenName!: string | null;
   @ApiProperty() name!: string;
   @ApiProperty({ type: String, nullable: true }) profileImageUrl!: string | null;
 }
 
 export class ReferencedTweetAuthorDto {
   @ApiProperty() id!: string;
-  @ApiProperty() screenName!: string;
+  @ApiProperty({ type: String, nullable: true }) screenName!: string | null;
   @ApiProperty() name!: string;
 }
 

@@ -8,8 +8,9 @@ export function formatLocal(instant: Date, timeZone: string): string {
   return formatInTimeZone(instant, timeZone, "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
 }
 
-export function tweetUrl(screenName: string, id: string): string {
-  return `https://x.com/${screenName}/status/${id}`;
+/** The tweet on x.com; without a known screen name, the address X resolves by id alone. */
+export function tweetUrl(screenName: string | null, id: string): string {
+  return screenName === null ? `https://x.com/i/web/status/${id}` : `https://x.com/${screenName}/status/${id}`;
 }
 
 export function toTweetDto(tweet: TweetRecord, timeZone: string): TweetDto {

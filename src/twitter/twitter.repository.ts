@@ -25,7 +25,10 @@ export interface TweetFilter {
   includeRaw: boolean;
 }
 
-export type TwitterUserRow = Omit<TwitterUserEntity, 'firstSeenAt' | 'updatedAt'>;
+/** A user as the sync writes it: the API always names its screen name. */
+export type TwitterUserRow = Omit<TwitterUserEntity, 'firstSeenAt' | 'updatedAt' | 'screenName'> & {
+  screenName: string;
+};
 /** A tweet as the sync writes it; superseded_by is set apart, by markSuperseded. */
 export type TweetRow = Omit<TweetEntity, 'author' | 'searchVector' | 'fetchedAt' | 'updatedAt' | 'supersededBy'>;
 
@@ -33,7 +36,7 @@ export interface ReferencedTweetSummary {
   id: string;
   text: string;
   authorId: string;
-  authorScreenName: string;
+  authorScreenName: string | null;
   authorName: string;
 }
 
@@ -42,13 +45,14 @@ export interface TweetRecord extends TweetRow {
   supersededBy: string | null;
   /** The stored tweets among referencedTweets, by id. */
   referenced: Map<string, ReferencedTweetSummary>;
-  authorScreenName: string;
+  authorScreenName: string | null;
   authorName: string;
   authorProfileImageUrl: string | null;
   keyset: Keyset;
 }
 
-export interface UserRecord extends TwitterUserRow {
+export interface UserRecord extends Omit<TwitterUserRow, 'screenName'> {
+  screenName: string | null;
   keyset: Keyset;
 }
 
@@ -146,8 +150,19 @@ const USER_SELECT = `
 export class TwitterRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Inserts new users and, in `update` mode, rewrites those whose fields changed; one statement per 500 rows. */
-  upsertUsers(rows: TwitterUserRow[], mode: SaveMode, manager = this.dataSource.manager): Promise<UpsertCounts> {
+  /**
+   * Inserts new users and, in `update` mode, rewrites those whose fields changed; one statement per
+   * 500 rows. A stored account whose screen name one of `rows` now holds loses it first (to NULL).
+   */
+  async upsertUsers(rows: TwitterUserRow[], mode: SaveMode, manager = this.dataSource.manager): Promise<UpsertCounts> {
+    if (rows.length > 0) {
+      await manager.query(
+        `UPDATE twitter_users t SET screen_name = NULL, updated_at = now()
+           FROM unnest($1::bigint[], $2::text[]) AS v (id, screen_name)
+          WHERE lower(t.screen_name) = lower(v.screen_name) AND t.id <> v.id`,
+        [rows.map((row) => row.id), rows.map((row) => row.screenName)],
+      );
+    }
     return upsert(manager, 'twitter_users', USER_COLUMNS, rows, mode);
   }
 
@@ -227,7 +242,7 @@ export class TwitterRepository {
           id: row.id as string,
           text: row.text as string,
           authorId: row.author_id as string,
-          authorScreenName: row.screen_name as string,
+          authorScreenName: row.screen_name as string | null,
           authorName: row.name as string,
         },
       ]),
@@ -342,7 +357,7 @@ function toTweetRecord(row: Record<string, unknown>): TweetRecord {
     referencedOnly: row.referenced_only as boolean,
     supersededBy: row.superseded_by as string | null,
     referenced: new Map(),
-    authorScreenName: row.author_screen_name as string,
+    authorScreenName: row.author_screen_name as string | null,
     authorName: row.author_name as string,
     authorProfileImageUrl: row.author_profile_image_url as string | null,
     keyset: { createdAt: row.keyset_created_at as string, id: row.id as string },
@@ -352,7 +367,7 @@ function toTweetRecord(row: Record<string, unknown>): TweetRecord {
 function toUserRecord(row: Record<string, unknown>): UserRecord {
   return {
     id: row.id as string,
-    screenName: row.screen_name as string,
+    screenName: row.screen_name as string | null,
     name: row.name as string,
     description: row.description as string | null,
     location: row.location as string | null,

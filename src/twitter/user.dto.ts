@@ -17,7 +17,8 @@ export class UserMetricsDto {
 
 export class UserDto {
   @ApiProperty({ example: '11348282' }) id!: string;
-  @ApiProperty({ example: 'NASA' }) screenName!: string;
+  @ApiProperty({ type: String, nullable: true, example: 'NASA', description: 'null once another account took it' })
+  screenName!: string | null;
   @ApiProperty() name!: string;
   @ApiProperty({ type: String, nullable: true }) description!: string | null;
   @ApiProperty({ type: String, nullable: true }) location!: string | null;

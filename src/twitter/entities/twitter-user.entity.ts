@@ -8,9 +8,10 @@ export class TwitterUserEntity {
   @PrimaryColumn({ type: 'bigint' })
   id!: string;
 
-  // Unique case-insensitively (the expression index twitter_users_screen_name_key).
-  @Column({ name: 'screen_name', type: 'text' })
-  screenName!: string;
+  // Unique case-insensitively (the expression index twitter_users_screen_name_key). NULL once
+  // another account has taken it: this account's new name is unknown until it is fetched again.
+  @Column({ name: 'screen_name', type: 'text', nullable: true })
+  screenName!: string | null;
 
   @Column({ type: 'text' })
   name!: string;
