@@ -1,7 +1,6 @@
 import {
   BadRequestException,
   Body,
-  ConflictException,
   Controller,
   Get,
   HttpCode,
@@ -16,7 +15,6 @@ import { ConfigService } from '@nestjs/config';
 import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Environment } from '../config/environment';
-import { SyncAlreadyRunningError } from '../twitter/sync.service';
 import { SyncTokenGuard } from '../twitter/sync-token.guard';
 import { Schedule } from './schedule';
 import { ScheduleChangeDto, ScheduleEntryDto, ScheduleNameParams, toScheduleEntryDto } from './schedule.dto';
@@ -72,17 +70,10 @@ export class SchedulesController {
   @ApiResponse({ status: 409, description: 'sync: one is already running' })
   async runNow(@Param() { name }: ScheduleNameParams, @Res({ passthrough: true }) reply: FastifyReply) {
     this.requireEntry(name);
-    try {
-      const outcome = await this.tasks.runNow(name);
-      if (outcome.kind === 'done') return { name, status: outcome.status, result: outcome.result };
-      void reply.status(202).header('Location', `/sync/runs/${outcome.run.id}`);
-      return { runId: outcome.run.id, status: outcome.run.status };
-    } catch (error) {
-      if (error instanceof SyncAlreadyRunningError) {
-        throw new ConflictException({ statusCode: 409, error: 'Conflict', message: error.message, runId: error.runId });
-      }
-      throw error;
-    }
+    const outcome = await this.tasks.runNow(name);
+    if (outcome.kind === 'done') return { name, status: outcome.status, result: outcome.result };
+    void reply.status(202).header('Location', `/sync/runs/${outcome.run.id}`);
+    return { runId: outcome.run.id, status: outcome.run.status };
   }
 
   private requireEntry(name: string): void {

@@ -1,7 +1,6 @@
 import {
   BadRequestException,
   Body,
-  ConflictException,
   Controller,
   Get,
   HttpCode,
@@ -28,7 +27,7 @@ import {
   toSyncRunDto,
 } from './sync.dto';
 import { SyncRepository } from './sync.repository';
-import { SyncAlreadyRunningError, SyncService } from './sync.service';
+import { SyncService } from './sync.service';
 import { SyncTokenGuard } from './sync-token.guard';
 
 @ApiTags('sync')
@@ -57,20 +56,13 @@ export class SyncController {
       throw new BadRequestException(['screenNames: no accounts to sync; pass screenNames or set TWITTER_SCREEN_NAMES']);
     }
     const unique = [...new Map(screenNames.map((name) => [name.toLowerCase(), name])).values()];
-    try {
-      const { run, finished } = await this.sync.startRun('manual', { screenNames: unique, full: body.full });
-      void reply.header('Location', `/sync/runs/${run.id}`);
-      if (query.wait === 'true') {
-        void reply.status(200);
-        return toSyncRunDto(await finished);
-      }
-      return { runId: run.id, status: run.status };
-    } catch (error) {
-      if (error instanceof SyncAlreadyRunningError) {
-        throw new ConflictException({ statusCode: 409, error: 'Conflict', message: error.message, runId: error.runId });
-      }
-      throw error;
+    const { run, finished } = await this.sync.startRun('manual', { screenNames: unique, full: body.full });
+    void reply.header('Location', `/sync/runs/${run.id}`);
+    if (query.wait === 'true') {
+      void reply.status(200);
+      return toSyncRunDto(await finished);
     }
+    return { runId: run.id, status: run.status };
   }
 
   @Get('runs')

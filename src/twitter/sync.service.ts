@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, ConflictException, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Environment } from '../config/environment';
 import { AccountSync, emptyResult, errorMessage, RunContext, RunStopped, SyncSettings } from './account-sync';
@@ -7,10 +7,10 @@ import { AccountResult, RunStatus, RunTrigger, SyncRepository, SyncRun } from '.
 import { TwitterApiClient } from './twitter-api.client';
 import { TwitterRepository } from './twitter.repository';
 
-/** A sync is running (in this process or another); its id when known. */
-export class SyncAlreadyRunningError extends Error {
+/** A sync is running (in this process or another): 409, naming its run when known. */
+export class SyncAlreadyRunningError extends ConflictException {
   constructor(readonly runId: string | null) {
-    super('a sync is already running');
+    super({ statusCode: 409, error: 'Conflict', message: 'a sync is already running', runId });
   }
 }
 
