@@ -1,8 +1,6 @@
 import { DataSource } from 'typeorm';
-import { buildDataSourceOptions } from '../src/database/data-source-options';
-import { runMigrations } from '../src/database/migrate';
 import { TwitterRepository } from '../src/twitter/twitter.repository';
-import { createTestDatabase, DATABASE_KINDS, TestDatabase } from './support/databases';
+import { createTestDatabase, DATABASE_KINDS, openMigrated, TestDatabase } from './support/databases';
 import { tweetRow, userRow } from './support/fixtures';
 
 const AUTHOR = userRow({ id: '1602315478998499329', screenName: 'tokyo_bot' });
@@ -36,10 +34,7 @@ describe.each(DATABASE_KINDS)('TwitterRepository on %s', (kind) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-    dataSource = await new DataSource(
-      buildDataSourceOptions({ DATABASE_URL: database.url, PGLITE_DATA_DIR: '' }),
-    ).initialize();
-    await runMigrations(dataSource);
+    dataSource = await openMigrated(database.url);
     repository = new TwitterRepository(dataSource);
   });
 
@@ -179,10 +174,7 @@ describe.each(DATABASE_KINDS)('query plans on %s', (kind) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-    dataSource = await new DataSource(
-      buildDataSourceOptions({ DATABASE_URL: database.url, PGLITE_DATA_DIR: '' }),
-    ).initialize();
-    await runMigrations(dataSource);
+    dataSource = await openMigrated(database.url);
     repository = new TwitterRepository(dataSource);
     await repository.upsertUsers(authors, 'update');
     const rows = Array.from({ length: 6000 }, (_, i) =>

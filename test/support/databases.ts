@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { buildDataSourceOptions } from '../../src/database/data-source-options';
+import { runMigrations } from '../../src/database/migrate';
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
@@ -40,4 +43,13 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
 /** Runs SQL as the server's superuser, outside the service (to break things on purpose). */
 export function onServer(sql: string): Promise<unknown> {
   return withServer((client) => client.query(sql));
+}
+
+/** The service's own DataSource on `url`, migrated, for tests that drive the database directly. */
+export async function openMigrated(url: string): Promise<DataSource> {
+  const dataSource = await new DataSource(
+    buildDataSourceOptions({ DATABASE_URL: url, PGLITE_DATA_DIR: '' }),
+  ).initialize();
+  await runMigrations(dataSource);
+  return dataSource;
 }
