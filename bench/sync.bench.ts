@@ -8,8 +8,8 @@ import { buildDataSourceOptions } from '../src/database/data-source-options';
 import { runMigrations } from '../src/database/migrate';
 import { startFakeXApi } from '../src/fake-x-api/fake-x-api.server';
 import { generateTimeline } from '../src/fake-x-api/timeline.generator';
-import { SyncService } from '../src/twitter/sync.service';
-import { TweetRow, TwitterRepository } from '../src/twitter/twitter.repository';
+import { SyncService } from '../src/sync/sync.service';
+import { TweetRow, TweetsRepository } from '../src/tweets/tweets.repository';
 
 /**
  * `npm run bench`: the upsert path against a hand-written pg baseline of the same SQL on the same
@@ -122,7 +122,7 @@ async function benchUpsert(url: string): Promise<void> {
     buildDataSourceOptions({ DATABASE_URL: url, PGLITE_DATA_DIR: '' }),
   ).initialize();
   await runMigrations(dataSource);
-  const repository = new TwitterRepository(dataSource);
+  const repository = new TweetsRepository(dataSource);
   const client = new Client({ connectionString: url });
   await client.connect();
   const author = '1602315478998499329';
@@ -156,7 +156,7 @@ async function benchUpsert(url: string): Promise<void> {
     ['skip unchanged rows', viaRepository(fresh), viaRaw(fresh), filled],
   ];
   console.log(`\nUpsert of ${ROWS} tweets, ${PAGE} per statement, PostgreSQL (median of ${REPEATS}):`);
-  console.log('| case | TwitterRepository.upsertTweets | raw pg baseline | ratio |');
+  console.log('| case | TweetsRepository.upsertTweets | raw pg baseline | ratio |');
   console.log('| --- | ---: | ---: | ---: |');
   for (const [name, ours, baseline, reset] of cases) {
     const ourRate = await timeRowsPerSecond(ours, reset);

@@ -6,7 +6,8 @@ import { Environment } from './config/environment';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { TasksModule } from './tasks/tasks.module';
-import { TwitterModule } from './twitter/twitter.module';
+import { TweetsModule } from './tweets/tweets.module';
+import { SyncModule } from './sync/sync.module';
 
 // Logged requests never carry credentials.
 const REDACTED_HEADERS = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'];
@@ -36,7 +37,8 @@ export class AppModule {
         DatabaseModule,
         ScheduleModule.forRoot(),
         HealthModule,
-        TwitterModule,
+        TweetsModule,
+        SyncModule,
         TasksModule,
       ],
     };

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { startApp, RunningApp } from './support/app';
 import { createTestDatabase, DATABASE_KINDS, onServer, TestDatabase } from './support/databases';
 import { tweetRow, userRow } from './support/fixtures';
-import type { TweetRow } from '../src/twitter/twitter.repository';
+import type { TweetRow } from '../src/tweets/tweets.repository';
 
 const NASA = userRow({ id: '11348282', screenName: 'NASA', name: 'NASA' });
 const TOKYO = userRow({

@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '../src/database/data-source-options';
 import { startFakeXApi } from '../src/fake-x-api/fake-x-api.server';
 import { generateTimeline } from '../src/fake-x-api/timeline.generator';
-import { TwitterRepository } from '../src/twitter/twitter.repository';
+import { TweetsRepository } from '../src/tweets/tweets.repository';
 import { tweetRow, userRow } from './support/fixtures';
 import { freePort, runService, startService } from './support/service-process';
 
@@ -47,7 +47,7 @@ describe('the service as a process (node dist/src/main.js)', () => {
     const dataSource = await new DataSource(
       buildDataSourceOptions({ DATABASE_URL: undefined, PGLITE_DATA_DIR: dataDir }),
     ).initialize();
-    const repository = new TwitterRepository(dataSource);
+    const repository = new TweetsRepository(dataSource);
     await repository.upsertUsers([userRow({ id: '1602315478998499329', screenName: 'tokyo_bot' })], 'update');
     await repository.upsertTweets(
       [

@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DataSourceOptions } from 'typeorm';
 import type { Environment } from '../config/environment';
-import { TweetEntity } from '../twitter/entities/tweet.entity';
-import { TwitterUserEntity } from '../twitter/entities/twitter-user.entity';
+import { TweetEntity } from '../tweets/tweet.entity';
+import { TwitterUserEntity } from '../tweets/twitter-user.entity';
 import { MIGRATIONS } from './migrations';
 import { createPGliteDriver } from './pglite.driver';
 

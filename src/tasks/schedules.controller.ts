@@ -15,7 +15,7 @@ import { ConfigService } from '@nestjs/config';
 import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Environment } from '../config/environment';
-import { SyncTokenGuard } from '../twitter/sync-token.guard';
+import { SyncTokenGuard } from '../auth/sync-token.guard';
 import { Schedule } from './schedule';
 import { ScheduleChangeDto, ScheduleEntryDto, ScheduleNameParams, toScheduleEntryDto } from './schedule.dto';
 import { ScheduleRepository, StoredScheduleEntry } from './schedule.repository';

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
-import { TwitterModule } from '../twitter/twitter.module';
+import { AuthModule } from '../auth/auth.module';
+import { SyncModule } from '../sync/sync.module';
 import { ScheduleRepository } from './schedule.repository';
 import { SchedulesController } from './schedules.controller';
 import { TasksService } from './tasks.service';
 
 @Module({
-  imports: [TwitterModule],
+  imports: [AuthModule, SyncModule],
   controllers: [SchedulesController],
   providers: [ScheduleRepository, TasksService],
 })

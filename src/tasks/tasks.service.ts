@@ -2,9 +2,9 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { ConfigService } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { Environment } from '../config/environment';
-import { errorMessage } from '../twitter/account-sync';
-import { SyncRun } from '../twitter/sync.repository';
-import { SyncAlreadyRunningError, SyncService } from '../twitter/sync.service';
+import { errorMessage } from '../sync/account-sync';
+import { SyncRun } from '../sync/sync.repository';
+import { SyncAlreadyRunningError, SyncService } from '../sync/sync.service';
 import { defaultSchedule, nextTick, ScheduleEntry, TaskName } from './schedule';
 import { ScheduleRepository, StoredScheduleEntry } from './schedule.repository';
 

@@ -1,13 +1,13 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.setup';
 import { validateEnvironment } from '../../src/config/environment';
-import { TwitterRepository } from '../../src/twitter/twitter.repository';
+import { TweetsRepository } from '../../src/tweets/tweets.repository';
 
 export interface RunningApp {
   app: NestFastifyApplication;
   /** Base URL of the real HTTP listener, e.g. http://127.0.0.1:40123 */
   url: string;
-  repository: TwitterRepository;
+  repository: TweetsRepository;
   close(): Promise<void>;
 }
 
@@ -19,7 +19,7 @@ export async function startApp(variables: Record<string, string>): Promise<Runni
   return {
     app,
     url: await app.getUrl().then((url) => url.replace('[::1]', '127.0.0.1')),
-    repository: app.get(TwitterRepository),
+    repository: app.get(TweetsRepository),
     close: () => app.close(),
   };
 }

@@ -1,4 +1,4 @@
-import type { TweetRow, TwitterUserRow } from '../../src/twitter/twitter.repository';
+import type { TweetRow, TwitterUserRow } from '../../src/tweets/tweets.repository';
 
 /** A stored account with every field set; ids above 2^53 unless overridden. */
 export function userRow(

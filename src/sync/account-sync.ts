@@ -19,9 +19,9 @@ import {
   TransientError,
   TwitterApiClient,
   UsageCapError,
-} from './twitter-api.client';
-import { SaveMode, TwitterRepository } from './twitter.repository';
-import { MappedPage, mapV1TimelinePage, mapV2TimelinePage, mapV2User } from './x-api.mapper';
+} from '../x-api/twitter-api.client';
+import { SaveMode, TweetsRepository } from '../tweets/tweets.repository';
+import { MappedPage, mapV1TimelinePage, mapV2TimelinePage, mapV2User } from '../x-api/x-api.mapper';
 
 export interface SyncSettings {
   apiVersion: '2' | '1.1';
@@ -93,7 +93,7 @@ export class AccountSync {
     private readonly context: RunContext,
     private readonly settings: SyncSettings,
     private readonly api: TwitterApiClient,
-    private readonly tweets: TwitterRepository,
+    private readonly tweets: TweetsRepository,
     private readonly syncs: SyncRepository,
   ) {
     this.result = emptyResult(account.screenName);

@@ -1,19 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import type { TweetEntity } from './entities/tweet.entity';
-import type { TwitterUserEntity } from './entities/twitter-user.entity';
-
-/** A page position: the (created_at, id) of the last row served, created_at at full precision. */
-export interface Keyset {
-  createdAt: string;
-  id: string;
-}
-
-export interface Page<T> {
-  items: T[];
-  next: Keyset | null;
-}
+import { Keyset, Page, toPage } from '../pagination/page';
+import type { TweetEntity } from './tweet.entity';
+import type { TwitterUserEntity } from './twitter-user.entity';
 
 export interface TweetFilter {
   limit: number;
@@ -147,7 +137,7 @@ const USER_SELECT = `
 
 /** The only place with queries on tweets and twitter_users. */
 @Injectable()
-export class TwitterRepository {
+export class TweetsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
@@ -318,13 +308,6 @@ async function upsert<T extends { id: string }>(
     counts.unchanged += chunk.length - written.length;
   }
   return counts;
-}
-
-/** A page of `limit` rows out of `limit + 1` read: the extra one says whether more follow. */
-export function toPage<T extends { keyset: Keyset }>(items: T[], limit: number): Page<T> {
-  const hasMore = items.length > limit;
-  const page = items.slice(0, limit);
-  return { items: page, next: hasMore ? page[page.length - 1].keyset : null };
 }
 
 // bigint counts arrive as strings (pg) or numbers (PGlite); a count fits a JS number.

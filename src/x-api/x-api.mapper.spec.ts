@@ -4,7 +4,7 @@ import { FakeXApi, startFakeXApi } from '../fake-x-api/fake-x-api.server';
 import { StoredMedia, StoredUser } from '../fake-x-api/fake-x-api.store';
 import { generateTimeline } from '../fake-x-api/timeline.generator';
 import { snowflakeTime } from '../fake-x-api/tweet-text';
-import type { TweetRow, TwitterUserRow } from './twitter.repository';
+import type { TweetRow, TwitterUserRow } from '../tweets/tweets.repository';
 import {
   decodeHtmlEntities,
   MappedPage,

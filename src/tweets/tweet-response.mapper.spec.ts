@@ -1,4 +1,4 @@
-import { formatLocal, tweetUrl } from './twitter.mapper';
+import { formatLocal, tweetUrl } from './tweet-response.mapper';
 
 describe('formatLocal', () => {
   it('writes UTC with Z and other zones with their offset at that instant', () => {

@@ -1,5 +1,5 @@
-import type { ReferencedTweet, TweetEntities } from './entities/tweet.entity';
-import type { TweetRow, TwitterUserRow } from './twitter.repository';
+import type { ReferencedTweet, TweetEntities } from '../tweets/tweet.entity';
+import type { TweetRow, TwitterUserRow } from '../tweets/tweets.repository';
 
 // What GET /2/users/:id/tweets is asked for; every name is in the OpenAPI spec (v2.166).
 export const V2_TWEET_FIELDS =

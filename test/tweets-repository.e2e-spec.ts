@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { TwitterRepository } from '../src/twitter/twitter.repository';
+import { TweetsRepository } from '../src/tweets/tweets.repository';
 import { createTestDatabase, DATABASE_KINDS, openMigrated, TestDatabase } from './support/databases';
 import { tweetRow, userRow } from './support/fixtures';
 
@@ -14,10 +14,10 @@ const tweets = (count: number, firstId = 1850000000000000000n) =>
   );
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe.each(DATABASE_KINDS)('TwitterRepository on %s', (kind) => {
+describe.each(DATABASE_KINDS)('TweetsRepository on %s', (kind) => {
   let database: TestDatabase;
   let dataSource: DataSource;
-  let repository: TwitterRepository;
+  let repository: TweetsRepository;
 
   /** When each stored tweet was first stored and last changed, in ms. */
   const stamps = async () => {
@@ -35,7 +35,7 @@ describe.each(DATABASE_KINDS)('TwitterRepository on %s', (kind) => {
   beforeAll(async () => {
     database = await createTestDatabase(kind);
     dataSource = await openMigrated(database.url);
-    repository = new TwitterRepository(dataSource);
+    repository = new TweetsRepository(dataSource);
   });
 
   afterAll(async () => {
@@ -169,13 +169,13 @@ describe.each(DATABASE_KINDS)('TwitterRepository on %s', (kind) => {
 describe.each(DATABASE_KINDS)('query plans on %s', (kind) => {
   let database: TestDatabase;
   let dataSource: DataSource;
-  let repository: TwitterRepository;
+  let repository: TweetsRepository;
   const authors = ['alpha', 'beta', 'gamma'].map((screenName, i) => userRow({ id: String(1000 + i), screenName }));
 
   beforeAll(async () => {
     database = await createTestDatabase(kind);
     dataSource = await openMigrated(database.url);
-    repository = new TwitterRepository(dataSource);
+    repository = new TweetsRepository(dataSource);
     await repository.upsertUsers(authors, 'update');
     const rows = Array.from({ length: 6000 }, (_, i) =>
       tweetRow({

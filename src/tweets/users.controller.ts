@@ -2,10 +2,10 @@ import { Controller, Get, NotFoundException, Param, Query } from '@nestjs/common
 import { ConfigService } from '@nestjs/config';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Environment } from '../config/environment';
-import { decodeCursor, encodeCursor } from './cursor';
-import { PageQueryDto } from './pagination.dto';
-import { toUserDto } from './twitter.mapper';
-import { TwitterRepository } from './twitter.repository';
+import { decodeCursor, encodeCursor } from '../pagination/cursor';
+import { PageQueryDto } from '../pagination/pagination.dto';
+import { toUserDto } from './tweet-response.mapper';
+import { TweetsRepository } from './tweets.repository';
 import { ScreenNameParams, UserDto, UserPageDto } from './user.dto';
 
 @ApiTags('users')
@@ -14,7 +14,7 @@ export class UsersController {
   private readonly timeZone: string;
 
   constructor(
-    private readonly repository: TwitterRepository,
+    private readonly repository: TweetsRepository,
     config: ConfigService<Environment, true>,
   ) {
     this.timeZone = config.get('APP_TIMEZONE', { infer: true });

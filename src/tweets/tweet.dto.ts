@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches, ValidateBy, ValidationArguments } from 'class-validator';
-import { MAX_BIGINT } from './cursor';
-import { PageQueryDto } from './pagination.dto';
+import { MAX_BIGINT } from '../pagination/cursor';
+import { PageQueryDto } from '../pagination/pagination.dto';
 import { SCREEN_NAME } from '../config/environment';
 
 // An instant needs its offset; a bare date is taken as midnight UTC.

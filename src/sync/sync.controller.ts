@@ -15,7 +15,7 @@ import { ConfigService } from '@nestjs/config';
 import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Environment } from '../config/environment';
-import { decodeCursor, encodeCursor } from './cursor';
+import { decodeCursor, encodeCursor } from '../pagination/cursor';
 import {
   SyncQueryDto,
   SyncRequestDto,
@@ -28,7 +28,7 @@ import {
 } from './sync.dto';
 import { SyncRepository } from './sync.repository';
 import { SyncService } from './sync.service';
-import { SyncTokenGuard } from './sync-token.guard';
+import { SyncTokenGuard } from '../auth/sync-token.guard';
 
 @ApiTags('sync')
 @Controller('sync')

@@ -2,10 +2,10 @@ import { Controller, Get, NotFoundException, Param, Query } from '@nestjs/common
 import { ConfigService } from '@nestjs/config';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Environment } from '../config/environment';
-import { decodeCursor, encodeCursor } from './cursor';
+import { decodeCursor, encodeCursor } from '../pagination/cursor';
 import { parseInstant, TweetDto, TweetIdParams, TweetLookupQueryDto, TweetPageDto, TweetQueryDto } from './tweet.dto';
-import { toTweetDto } from './twitter.mapper';
-import { TwitterRepository } from './twitter.repository';
+import { toTweetDto } from './tweet-response.mapper';
+import { TweetsRepository } from './tweets.repository';
 
 @ApiTags('tweets')
 @Controller('tweets')
@@ -13,7 +13,7 @@ export class TweetsController {
   private readonly timeZone: string;
 
   constructor(
-    private readonly repository: TwitterRepository,
+    private readonly repository: TweetsRepository,
     config: ConfigService<Environment, true>,
   ) {
     this.timeZone = config.get('APP_TIMEZONE', { infer: true });

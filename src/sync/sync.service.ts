@@ -4,8 +4,8 @@ import type { Environment } from '../config/environment';
 import { AccountSync, emptyResult, errorMessage, RunContext, RunStopped, SyncSettings } from './account-sync';
 import { SyncLock } from './sync-lock';
 import { AccountResult, RunStatus, RunTrigger, SyncRepository, SyncRun } from './sync.repository';
-import { TwitterApiClient } from './twitter-api.client';
-import { TwitterRepository } from './twitter.repository';
+import { TwitterApiClient } from '../x-api/twitter-api.client';
+import { TweetsRepository } from '../tweets/tweets.repository';
 
 /** A sync is running (in this process or another): 409, naming its run when known. */
 export class SyncAlreadyRunningError extends ConflictException {
@@ -30,7 +30,7 @@ export class SyncService implements BeforeApplicationShutdown {
 
   constructor(
     private readonly api: TwitterApiClient,
-    private readonly tweets: TwitterRepository,
+    private readonly tweets: TweetsRepository,
     private readonly syncs: SyncRepository,
     private readonly lock: SyncLock,
     private readonly config: ConfigService<Environment, true>,

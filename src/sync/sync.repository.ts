@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { SyncProgress } from './sync-progress';
-import { Keyset, Page, toPage } from './twitter.repository';
+import { Keyset, Page, toPage } from '../pagination/page';
 
 export type RunTrigger = 'manual' | 'schedule' | 'startup';
 export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'interrupted';

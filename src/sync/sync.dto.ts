@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsOptional, IsUUID, Matches } from 'class-validator';
 import { SCREEN_NAME } from '../config/environment';
-import { IsCursor } from './cursor';
-import { LimitQueryDto } from './pagination.dto';
+import { IsCursor } from '../pagination/cursor';
+import { LimitQueryDto } from '../pagination/pagination.dto';
 import type { AccountResult, SyncRun } from './sync.repository';
 
 export class SyncRequestDto {

@@ -1,5 +1,5 @@
 import { formatInTimeZone } from 'date-fns-tz';
-import type { TweetRecord, UserRecord } from './twitter.repository';
+import type { TweetRecord, UserRecord } from './tweets.repository';
 import type { TweetDto } from './tweet.dto';
 import type { UserDto } from './user.dto';
 

@@ -1,5 +1,5 @@
 import { ValidateBy, ValidationOptions } from 'class-validator';
-import type { Keyset } from './twitter.repository';
+import type { Keyset } from './page';
 
 // Opaque to clients: base64url of the last row's [created_at, id].
 export function encodeCursor(keyset: Keyset): string {
