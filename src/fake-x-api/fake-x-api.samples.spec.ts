@@ -1,22 +1,16 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { FakeXApi, startFakeXApi } from './fake-x-api.server';
 import { FakeXApiStore, StoredUser } from './fake-x-api.store';
 import { getRaw } from './twitter-client.testing';
 import { generateTimeline } from './timeline.generator';
 
-// The captures live next to the repository: /work/shared/x-api beside /work/main.
-const X_API_DIR = path.resolve(__dirname, '..', '..', '..', 'shared', 'x-api');
+// Real captures (with their provenance in samples/index.json) and X's OpenAPI spec, kept as fixtures.
+const X_API_DIR = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'x-api');
 const SAMPLES_DIR = path.join(X_API_DIR, 'samples');
 const TOKEN = 'samples-spec-token';
 
 type Json = Record<string, any>;
-
-const samplesPresent = existsSync(SAMPLES_DIR);
-const describeWithSamples = samplesPresent ? describe : describe.skip;
-if (!samplesPresent) {
-  console.warn(`Skipping the comparison with real X API captures: ${SAMPLES_DIR} does not exist.`);
-}
 
 function readSample(file: string): any {
   return JSON.parse(readFileSync(path.join(SAMPLES_DIR, file), 'utf8'));
@@ -59,7 +53,7 @@ function pluck(items: Json[], key: string): Json[] {
   return items.flatMap((item) => (item[key] === undefined || item[key] === null ? [] : item[key]));
 }
 
-describeWithSamples('fake X API compared with real captures in ../shared/x-api/samples', () => {
+describe('fake X API compared with real captures in test/fixtures/x-api/samples', () => {
   let fake: FakeXApi;
   let user: StoredUser;
   let openapi: Json;

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { FakeXApi, startFakeXApi } from '../fake-x-api/fake-x-api.server';
 import { StoredMedia, StoredUser } from '../fake-x-api/fake-x-api.store';
@@ -18,11 +18,8 @@ import {
   V2TimelineBody,
 } from './x-api.mapper';
 
-// The captures live next to the repository: /work/shared/x-api/samples beside /work/main.
-const SAMPLES_DIR = path.resolve(__dirname, '../../../shared/x-api/samples');
-const samplesPresent = existsSync(SAMPLES_DIR);
-const describeWithSamples = samplesPresent ? describe : describe.skip;
-if (!samplesPresent) console.warn(`Skipping the X API captures: ${SAMPLES_DIR} does not exist.`);
+// Real captures (provenance in index.json) and synthetic pages, kept as fixtures.
+const SAMPLES_DIR = path.resolve(__dirname, '../../test/fixtures/x-api/samples');
 
 const readSample = (file: string): any => JSON.parse(readFileSync(path.join(SAMPLES_DIR, file), 'utf8'));
 const DIGITS = /^\d+$/;
@@ -76,8 +73,8 @@ describe('decodeHtmlEntities', () => {
   });
 });
 
-describeWithSamples('mapV2TimelinePage on the synthetic pages', () => {
-  const page1: any = samplesPresent ? readSample('synthetic/users-tweets.page1.SYNTHETIC.json') : undefined;
+describe('mapV2TimelinePage on the synthetic pages', () => {
+  const page1: any = readSample('synthetic/users-tweets.page1.SYNTHETIC.json');
   const SYNC_TARGET = '1602315478998499329';
   const X = '783214';
 
@@ -404,13 +401,24 @@ describeWithSamples('mapV2TimelinePage on the synthetic pages', () => {
   });
 });
 
-describeWithSamples('mapV2TimelinePage on real v2 captures', () => {
-  const files = samplesPresent
-    ? readdirSync(path.join(SAMPLES_DIR, 'v2')).filter((file) => {
-        const body = readSample(`v2/${file}`);
-        return Array.isArray(body.data) && typeof body.data[0]?.text === 'string';
-      })
-    : [];
+describe('the X API fixtures', () => {
+  it('holds every capture its provenance index lists, byte for byte', () => {
+    const index = readSample('index.json') as { file: string; bytes: number }[];
+    expect(index.length).toBeGreaterThanOrEqual(28);
+    for (const entry of index) {
+      expect({ file: entry.file, bytes: readFileSync(path.join(SAMPLES_DIR, entry.file)).length }).toEqual({
+        file: entry.file,
+        bytes: entry.bytes,
+      });
+    }
+  });
+});
+
+describe('mapV2TimelinePage on real v2 captures', () => {
+  const files = readdirSync(path.join(SAMPLES_DIR, 'v2')).filter((file) => {
+    const body = readSample(`v2/${file}`);
+    return Array.isArray(body.data) && typeof body.data[0]?.text === 'string';
+  });
 
   it('finds the tweet pages among the captures', () => {
     expect(files.length).toBeGreaterThanOrEqual(15);
@@ -523,8 +531,8 @@ describeWithSamples('mapV2TimelinePage on real v2 captures', () => {
   });
 });
 
-describeWithSamples('mapV1TimelinePage on real v1.1 captures', () => {
-  const files = samplesPresent ? readdirSync(path.join(SAMPLES_DIR, 'v1.1')) : [];
+describe('mapV1TimelinePage on real v1.1 captures', () => {
+  const files = readdirSync(path.join(SAMPLES_DIR, 'v1.1'));
   const statusesOf = (file: string): V1Status[] => {
     const body = readSample(`v1.1/${file}`);
     return Array.isArray(body) ? body : [body];
