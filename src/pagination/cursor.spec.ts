@@ -14,6 +14,8 @@ describe('page cursors', () => {
     ['a number id', Buffer.from('["2024-10-26T14:00:00.000000Z",1]').toString('base64url')],
     ['a date without time', Buffer.from('["2024-10-26","1"]').toString('base64url')],
     ['an impossible date', Buffer.from('["2024-02-30T99:00:00.000000Z","1"]').toString('base64url')],
+    ['February 29 of a common year', Buffer.from('["2023-02-29T00:00:00.000000Z","1"]').toString('base64url')],
+    ['year 0', Buffer.from('["0000-01-01T00:00:00.000000Z","1"]').toString('base64url')],
     ['an id past bigint', Buffer.from('["2024-10-26T14:00:00.000000Z","9999999999999999999"]').toString('base64url')],
     ['extra elements', Buffer.from('["2024-10-26T14:00:00.000000Z","1",3]').toString('base64url')],
   ])('rejects %s', (_, cursor) => {

@@ -1,4 +1,5 @@
 import { ValidateBy, ValidationOptions } from 'class-validator';
+import { parseCalendarInstant } from './instant';
 import type { Keyset } from './page';
 
 // Opaque to clients: base64url of the last row's [created_at, id].
@@ -22,7 +23,7 @@ export function decodeCursor(cursor: string, idKind: CursorIdKind = 'bigint'): K
     const decoded: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (!Array.isArray(decoded) || decoded.length !== 2) return null;
     const [createdAt, id] = decoded as unknown[];
-    if (typeof createdAt !== 'string' || !KEYSET_TIMESTAMP.test(createdAt) || Number.isNaN(Date.parse(createdAt))) {
+    if (typeof createdAt !== 'string' || !KEYSET_TIMESTAMP.test(createdAt) || !parseCalendarInstant(createdAt)) {
       return null;
     }
     if (!isId(id, idKind)) return null;

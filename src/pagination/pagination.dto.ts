@@ -7,13 +7,16 @@ import { IsCursor } from './cursor';
 export const digitsToNumber = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
 
+const LIMIT_MESSAGE = 'limit must be a whole number from 1 to 100';
+
 export class LimitQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
   @Transform(digitsToNumber)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  // One message whichever check fails first: "1.5" is not "greater than 100".
+  @IsInt({ message: LIMIT_MESSAGE })
+  @Min(1, { message: LIMIT_MESSAGE })
+  @Max(100, { message: LIMIT_MESSAGE })
   limit: number = 20;
 }
 
