@@ -27,6 +27,7 @@ describe('the service as a process (node dist/src/main.js)', () => {
     [{ PORT: 'eighty' }, 'PORT must be an integer number'],
     [{ DATABASE_URL: 'mysql://root@localhost/x' }, 'DATABASE_URL must be a postgres://'],
     [{ SYNC_CRON: '61 * * * *' }, 'SYNC_CRON is not a valid cron expression'],
+    [{ SYNC_CRON: '0 0 30 2 *' }, 'SYNC_CRON is not a valid cron expression: it never fires'],
   ])('refuses to start with %p, naming the variable', async (environment, message) => {
     const child = runService({ PGLITE_DATA_DIR: join(workDir, 'db'), ...environment });
     const [code] = await once(child, 'exit');

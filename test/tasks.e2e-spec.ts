@@ -1,7 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
+import { Client } from 'pg';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { startFakeXApi } from '../src/fake-x-api/fake-x-api.server';
 import { generateTimeline } from '../src/fake-x-api/timeline.generator';
 import { RunningApp, startApp } from './support/app';
@@ -186,6 +189,59 @@ describe.each(DATABASE_KINDS)('the beat on %s', (kind) => {
     }
   });
 
+  it('disables a stored entry that can never run instead of crashing, and refuses to store one', async () => {
+    const workDir = mkdtempSync(join(tmpdir(), 'tts-beat-'));
+    const storage: Record<string, string> =
+      kind === 'pglite' ? { DATABASE_URL: '', PGLITE_DATA_DIR: join(workDir, 'db') } : { DATABASE_URL: database.url };
+    const errors = jest.spyOn(Logger.prototype, 'error');
+    const sql = (query: string) => app!.app.get(DataSource).query(query);
+    try {
+      app = await start({ ...storage, SCHEDULER_ENABLED: 'false' });
+      // What an older version, or an UPDATE by hand, could have stored: valid but never firing, and garbage.
+      await sql(`UPDATE schedule_entries SET cron = '0 0 30 2 *' WHERE name = 'sync'`);
+      await sql(`UPDATE schedule_entries SET cron = 'not a cron', interval_seconds = NULL WHERE name = 'hello'`);
+      await app.close();
+
+      app = await start(storage);
+      const entries = await schedules(app);
+      expect(entries.sync).toMatchObject({ enabled: false, nextRunAt: null, schedule: { cron: '0 0 30 2 *' } });
+      expect(entries.hello).toMatchObject({
+        enabled: false,
+        nextRunAt: null,
+        schedule: { description: 'Not a cron expression: not a cron' },
+      });
+      expect(entries.add).toMatchObject({ enabled: true, nextRunAt: expect.any(String) });
+      expect(errors).toHaveBeenCalledWith(expect.stringMatching(/sync: its cron "0 0 30 2 \*" never runs; disabling/));
+      expect(await sql(`SELECT name, enabled FROM schedule_entries ORDER BY name`)).toEqual([
+        { name: 'add', enabled: true },
+        { name: 'hello', enabled: false },
+        { name: 'sync', enabled: false },
+      ]);
+
+      // Enabling it again takes a schedule that runs.
+      const stillBroken = await patch(app, 'sync', { enabled: true }).expect(400);
+      expect(stillBroken.body.message.join(' ')).toMatch(/^cron: .*never runs/);
+      await patch(app, 'sync', { enabled: true, cron: '0 3 * * *' }).expect(200);
+      const refused = await patch(app, 'sync', { cron: '0 0 30 2 *' }).expect(400);
+      expect(refused.body.message.join(' ')).toMatch(/^cron is not a valid cron expression: it never fires/);
+      expect((await schedules(app)).sync).toMatchObject({ enabled: true, schedule: { cron: '0 3 * * *' } });
+      expect(await sql(`SELECT cron FROM schedule_entries WHERE name = 'sync'`)).toEqual([{ cron: '0 3 * * *' }]);
+
+      // Changed behind the API's back while running: the replica notices and disables it too.
+      await sql(`UPDATE schedule_entries SET cron = '0 0 31 4 *', version = version + 1 WHERE name = 'sync'`);
+      for (let waited = 0; (await schedules(app)).sync.enabled; waited += 250) {
+        expect(waited).toBeLessThan(5000);
+        await sleep(250);
+      }
+      expect((await schedules(app)).sync).toMatchObject({ enabled: false, nextRunAt: null });
+    } finally {
+      errors.mockRestore();
+      await app?.close();
+      app = undefined;
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  });
+
   it('never overlaps a slow sync with the next tick', async () => {
     const fake = await startFakeXApi({ bearerToken: BEARER });
     const user = fake.store.addUser({ username: 'slow_account' });
@@ -211,6 +267,59 @@ describe.each(DATABASE_KINDS)('the beat on %s', (kind) => {
       await app?.close();
       app = undefined;
       await fake.close();
+    }
+  });
+});
+
+describe('the beat on several replicas of one PostgreSQL database', () => {
+  let database: TestDatabase;
+  let replicas: RunningApp[] = [];
+  const start = (variables: Record<string, string> = {}) =>
+    startApp({ DATABASE_URL: database.url, SYNC_API_TOKEN: SYNC_TOKEN, SCHEDULER_ENABLED: 'true', ...variables });
+
+  beforeEach(async () => {
+    database = await createTestDatabase('postgres');
+  });
+  afterEach(async () => {
+    await Promise.all(replicas.map((replica) => replica.close()));
+    replicas = [];
+    await database.drop();
+  });
+
+  it('catches up a missed tick once when replicas start together after downtime', async () => {
+    const setup = await start({ SCHEDULER_ENABLED: 'false' });
+    // Daily at midnight UTC: no regular tick comes during the test, only the catch-up.
+    await patch(setup, 'add', { cron: '0 0 * * *' }).expect(200);
+    await patch(setup, 'hello', { enabled: false }).expect(200);
+    const sql = (query: string) => setup.app.get(DataSource).query(query);
+    const midnight = new Date(Date.now() - (Date.now() % 86_400_000)).toISOString();
+    try {
+      for (let round = 1; round <= 3; round++) {
+        // Down for days: the ticks missed since then are caught up as one, the latest.
+        await sql(`UPDATE schedule_entries SET last_tick_at = now() - interval '3 days' WHERE name = 'add'`);
+        const before: number = (await schedules(setup)).add.runCount;
+        // Hold both replicas at their first write to the schedule, then let them go at once.
+        const gate = new Client({ connectionString: database.url });
+        await gate.connect();
+        await gate.query('BEGIN; LOCK TABLE schedule_entries IN EXCLUSIVE MODE');
+        const starting = Promise.all([start(), start()]);
+        await sleep(1000);
+        await gate.query('COMMIT');
+        await gate.end();
+        replicas = await starting;
+        for (let waited = 0; (await schedules(setup)).add.runCount === before; waited += 100) {
+          expect(waited).toBeLessThan(5000);
+          await sleep(100);
+        }
+        await sleep(1000); // time for a second run to show
+        expect((await schedules(setup)).add.runCount).toBe(before + 1);
+        const [{ last_tick_at }] = await sql(`SELECT last_tick_at FROM schedule_entries WHERE name = 'add'`);
+        expect(new Date(last_tick_at).toISOString()).toBe(midnight);
+        await Promise.all(replicas.map((replica) => replica.close()));
+        replicas = [];
+      }
+    } finally {
+      await setup.close();
     }
   });
 });

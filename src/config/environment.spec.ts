@@ -9,6 +9,9 @@ describe('validateEnvironment', () => {
       PGLITE_DATA_DIR: './data/pglite',
       APP_TIMEZONE: 'UTC',
       LOG_LEVEL: 'info',
+      SHUTDOWN_GRACE_SECONDS: 10,
+      SYNC_RUNS_RETENTION_DAYS: 90,
+      DATABASE_STATEMENT_TIMEOUT_MS: 10000,
     });
   });
 
@@ -50,8 +53,12 @@ describe('validateEnvironment', () => {
   it.each([
     ['SYNC_CRON', '61 * * * *', /SYNC_CRON is not a valid cron expression: .*out of range \(got "61 \* \* \* \*"\)/],
     ['SYNC_CRON', 'every day', /SYNC_CRON is not a valid cron expression: it has 2 fields/],
+    ['SYNC_CRON', '0 0 30 2 *', /SYNC_CRON is not a valid cron expression: it never fires .*\(got "0 0 30 2 \*"\)/],
     ['SCHEDULER_ENABLED', 'maybe', /SCHEDULER_ENABLED must be true or false/],
     ['SHUTDOWN_GRACE_SECONDS', '0', /SHUTDOWN_GRACE_SECONDS must not be less than 1/],
+    ['SHUTDOWN_GRACE_SECONDS', '601', /SHUTDOWN_GRACE_SECONDS must not be greater than 600/],
+    ['SYNC_RUNS_RETENTION_DAYS', '0', /SYNC_RUNS_RETENTION_DAYS must not be less than 1/],
+    ['DATABASE_STATEMENT_TIMEOUT_MS', 'soon', /DATABASE_STATEMENT_TIMEOUT_MS must be an integer number/],
     ['TWITTER_API_VERSION', '3', /TWITTER_API_VERSION must be 2 or 1.1/],
     ['TWITTER_SCREEN_NAMES', 'ok,not ok!', /TWITTER_SCREEN_NAMES must be a comma-separated list/],
   ])('refuses %s=%s', (name, value, message) => {

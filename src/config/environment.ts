@@ -13,6 +13,7 @@ import {
   Min,
   validateSync,
 } from 'class-validator';
+import { nextTick } from '../tasks/schedule';
 
 /** An X screen name (handle without the @). */
 export const SCREEN_NAME = /^[A-Za-z0-9_]{1,15}$/;
@@ -50,6 +51,12 @@ export class Environment {
   @IsString()
   @IsNotEmpty()
   PGLITE_DATA_DIR = './data/pglite';
+
+  /** PostgreSQL only: the longest a statement of the service may run (0: no limit); migrations have none. */
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(0)
+  DATABASE_STATEMENT_TIMEOUT_MS = 10000;
 
   @IsString()
   APP_TIMEZONE = 'UTC';
@@ -124,6 +131,11 @@ export class Environment {
   @Min(0)
   SYNC_MAX_RATE_LIMIT_WAIT_SECONDS = 900;
 
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(1)
+  SYNC_RUNS_RETENTION_DAYS = 90;
+
   @IsOptional()
   @IsString()
   SYNC_API_TOKEN?: string;
@@ -146,6 +158,7 @@ export class Environment {
   @Transform(({ value }: { value: unknown }) => Number(value))
   @IsInt()
   @Min(1)
+  @Max(600)
   SHUTDOWN_GRACE_SECONDS = 10;
 }
 
@@ -162,7 +175,9 @@ export function cronProblem(expression: string): string | null {
   const fields = expression.trim().split(/\s+/).length;
   if (fields !== 5 && fields !== 6) return `it has ${fields} fields; a cron expression has 5 (or 6, seconds first)`;
   const { valid, error } = validateCronExpression(expression);
-  return valid ? null : (error?.message ?? 'it is not valid');
+  if (!valid) return error?.message ?? 'it is not valid';
+  // Valid but impossible, like February 30: the beat could never schedule it.
+  return nextTick({ cron: expression }, new Date(), 'UTC') ? null : 'it never fires (no date matches it in 5 years)';
 }
 
 /** Whichever X API credentials the environment holds; the bearer token wins when both are set. */

@@ -5,11 +5,25 @@ import { formatLocal } from '../tweets/tweet-response.mapper';
 import { describeSchedule, nextTick } from './schedule';
 import type { StoredScheduleEntry } from './schedule.repository';
 
+// What a task answers: hello a string, add a number, sync { runId, status }, a failure { error }.
+const TASK_RESULT = {
+  oneOf: [
+    { type: 'string' },
+    { type: 'number' },
+    {
+      type: 'object',
+      properties: { runId: { type: 'string', format: 'uuid' }, status: { type: 'string' }, error: { type: 'string' } },
+    },
+  ],
+};
+
 export class ScheduleNameParams {
   @ApiProperty({ example: 'sync' })
   @IsString()
   name!: string;
 }
+
+const INTERVAL_MESSAGE = 'intervalSeconds must be a whole number from 1 to 604800 (a week)';
 
 export class ScheduleChangeDto {
   @ApiPropertyOptional()
@@ -24,22 +38,26 @@ export class ScheduleChangeDto {
     name: 'isCron',
     validator: {
       validate: (value) => typeof value === 'string' && cronProblem(value) === null,
-      defaultMessage: (args) => `cron is not a valid cron expression: ${cronProblem(String(args?.value))}`,
+      defaultMessage: (args) =>
+        typeof args?.value === 'string'
+          ? `cron is not a valid cron expression: ${cronProblem(args.value)}`
+          : 'cron must be a string such as "*/10 * * * *"',
     },
   })
   cron?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 604800 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 604800 })
   @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(604_800)
+  // One message whichever check fails first: "60" (a string) is not "greater than 604800".
+  @IsInt({ message: INTERVAL_MESSAGE })
+  @Min(1, { message: INTERVAL_MESSAGE })
+  @Max(604_800, { message: INTERVAL_MESSAGE })
   intervalSeconds?: number;
 }
 
 export class ScheduleDescriptionDto {
   @ApiProperty({ type: String, nullable: true }) cron!: string | null;
-  @ApiProperty({ type: Number, nullable: true }) intervalSeconds!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) intervalSeconds!: number | null;
   @ApiProperty({ example: 'Every 5 minutes' }) description!: string;
 }
 
@@ -49,14 +67,30 @@ export class ScheduleEntryDto {
   @ApiProperty({ type: ScheduleDescriptionDto }) schedule!: ScheduleDescriptionDto;
   @ApiProperty({ example: 'America/New_York' }) timeZone!: string;
   @ApiProperty() enabled!: boolean;
-  @ApiProperty({ type: [Object] }) args!: unknown[];
-  @ApiProperty({ type: String, nullable: true, description: 'in APP_TIMEZONE; null when it will not run' })
+  @ApiProperty({ type: 'array', items: { type: 'number' }, example: [16, 16], description: "the task's arguments" })
+  args!: unknown[];
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'in APP_TIMEZONE; null when it will not run',
+  })
   nextRunAt!: string | null;
-  @ApiProperty({ type: String, nullable: true, description: 'in APP_TIMEZONE' }) lastRunAt!: string | null;
-  @ApiProperty({ type: String, nullable: true }) lastStatus!: string | null;
-  @ApiProperty({ nullable: true }) lastResult!: unknown;
-  @ApiProperty() runCount!: number;
-  @ApiProperty({ description: 'ticks skipped because a sync was still running' }) skippedCount!: number;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'in APP_TIMEZONE' })
+  lastRunAt!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'succeeded' }) lastStatus!: string | null;
+  @ApiProperty({ ...TASK_RESULT, nullable: true, description: 'what the last run answered; null before the first' })
+  lastResult!: unknown;
+  @ApiProperty({ type: 'integer' }) runCount!: number;
+  @ApiProperty({ type: 'integer', description: 'ticks skipped because a sync was still running' })
+  skippedCount!: number;
+}
+
+/** POST /schedules/{name}/run of hello and add: the task's outcome. */
+export class ScheduleRunResultDto {
+  @ApiProperty({ example: 'add' }) name!: string;
+  @ApiProperty({ enum: ['succeeded', 'failed'] }) status!: string;
+  @ApiProperty({ ...TASK_RESULT, example: 32 }) result!: unknown;
 }
 
 export function toScheduleEntryDto(
@@ -64,7 +98,7 @@ export function toScheduleEntryDto(
   timeZone: string,
   schedulerEnabled: boolean,
 ): ScheduleEntryDto {
-  const runs = schedulerEnabled && entry.enabled;
+  const nextRunAt = schedulerEnabled && entry.enabled ? nextTick(entry.schedule, new Date(), timeZone) : null;
   return {
     name: entry.name,
     task: entry.task,
@@ -76,7 +110,7 @@ export function toScheduleEntryDto(
     timeZone,
     enabled: entry.enabled,
     args: entry.args,
-    nextRunAt: runs ? formatLocal(nextTick(entry.schedule, new Date(), timeZone), timeZone) : null,
+    nextRunAt: nextRunAt && formatLocal(nextRunAt, timeZone),
     lastRunAt: entry.lastRunAt && formatLocal(entry.lastRunAt, timeZone),
     lastStatus: entry.lastStatus,
     lastResult: entry.lastResult ?? null,

@@ -4,8 +4,8 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import type { Environment } from '../config/environment';
 import { errorMessage } from '../sync/account-sync';
 import { SyncRun } from '../sync/sync.repository';
-import { SyncAlreadyRunningError, SyncService } from '../sync/sync.service';
-import { defaultSchedule, nextTick, ScheduleEntry, TaskName } from './schedule';
+import { SyncAlreadyRunningError, SyncService, SyncShuttingDownError } from '../sync/sync.service';
+import { defaultSchedule, latestTick, nextTick, ScheduleEntry, TaskName } from './schedule';
 import { ScheduleRepository, StoredScheduleEntry } from './schedule.repository';
 
 // How often a replica looks for schedule changes made through another replica.
@@ -54,18 +54,24 @@ export class TasksService implements OnApplicationBootstrap, BeforeApplicationSh
 
   async onApplicationBootstrap(): Promise<void> {
     await this.schedules.applyConfiguration(this.entries);
+    const stored: StoredScheduleEntry[] = [];
+    for (const entry of await this.schedules.findAll(this.names)) {
+      const runnable = !entry.enabled || nextTick(entry.schedule, new Date(), this.timeZone);
+      stored.push(runnable ? entry : await this.disableUnschedulable(entry));
+    }
     if (this.config.get('SYNC_ON_STARTUP', { infer: true })) this.runInBackground('sync', 'startup');
     if (!this.schedulerEnabled) {
       this.logger.log('scheduler disabled (SCHEDULER_ENABLED=false): no entry runs on its own');
       return;
     }
-    const now = new Date();
-    for (const entry of await this.schedules.findAll(this.names)) {
-      // After downtime an overdue entry runs once, however many ticks it missed.
+    const caughtUpTo = new Date(Date.now() - CATCH_UP_AFTER_MS);
+    for (const entry of stored) {
+      // After downtime an overdue entry runs once, however many ticks it missed: the latest one,
+      // claimed at its own instant (not this replica's clock) so that replicas starting together
+      // claim the same tick and only one of them runs it.
       const missed =
-        entry.lastTickAt &&
-        nextTick(entry.schedule, entry.lastTickAt, this.timeZone).getTime() < now.getTime() - CATCH_UP_AFTER_MS;
-      if (entry.enabled && missed && (await this.schedules.claimTick(entry.name, now))) {
+        entry.enabled && entry.lastTickAt && latestTick(entry.schedule, entry.lastTickAt, caughtUpTo, this.timeZone);
+      if (missed && (await this.schedules.claimTick(entry.name, missed))) {
         this.logger.log(`${entry.name}: catching up a tick missed while the service was down`);
         this.runInBackground(entry.name, 'schedule');
       }
@@ -90,6 +96,7 @@ export class TasksService implements OnApplicationBootstrap, BeforeApplicationSh
     if (this.registry.doesExist('timeout', timer)) this.registry.deleteTimeout(timer);
     if (this.stopped || !this.schedulerEnabled || !entry.enabled) return;
     const tickAt = nextTick(entry.schedule, new Date(), this.timeZone);
+    if (!tickAt) return void this.disableUnschedulable(entry); // changed behind the API's back
     const delay = Math.min(Math.max(0, tickAt.getTime() - Date.now()), LONGEST_TIMER_MS);
     this.registry.addTimeout(
       timer,
@@ -136,6 +143,23 @@ export class TasksService implements OnApplicationBootstrap, BeforeApplicationSh
     }
   }
 
+  /**
+   * Switches off an entry whose schedule has no next run (stored by hand, or by an older version
+   * that accepted it) instead of failing on it; answers the entry as it now is.
+   */
+  private async disableUnschedulable(entry: StoredScheduleEntry): Promise<StoredScheduleEntry> {
+    const schedule = entry.schedule.cron !== undefined ? `cron "${entry.schedule.cron}"` : 'schedule';
+    this.logger.error(`schedule entry ${entry.name}: its ${schedule} never runs; disabling the entry`);
+    try {
+      const disabled = await this.schedules.update(entry.name, { enabled: false });
+      if (disabled) this.follow(disabled);
+      return disabled ?? entry;
+    } catch (error) {
+      this.logger.error(`${entry.name}: could not disable the entry: ${errorMessage(error)}`);
+      return entry;
+    }
+  }
+
   private async refresh(): Promise<void> {
     try {
       for (const entry of await this.schedules.findAll(this.names)) {
@@ -152,6 +176,11 @@ export class TasksService implements OnApplicationBootstrap, BeforeApplicationSh
       if (error instanceof SyncAlreadyRunningError) {
         this.logger.log(`${name}: skipped, sync ${error.runId ?? '(starting)'} is still running`);
         await this.schedules.recordSkip(name).catch(() => undefined);
+        return;
+      }
+      // A tick that fell just after shutdown began: no run started, so there is nothing to record.
+      if (error instanceof SyncShuttingDownError) {
+        this.logger.log(`${name}: skipped, the service is shutting down`);
         return;
       }
       this.logger.error(`${name}: ${errorMessage(error)}`);
