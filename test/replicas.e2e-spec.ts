@@ -32,6 +32,29 @@ async function listedIds(service: ServiceProcess): Promise<string[]> {
 
 const RUNS_SQL = `SELECT id::text, status, started_at, finished_at FROM sync_runs ORDER BY started_at`;
 
+// The sync lock's holder: the connection with the session advisory lock on SyncLock's key (7261873520)
+// in this test's database (pg_locks shows every database's, and other test files run replicas too).
+const HOLDER_SQL = `SELECT l.pid, a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+  WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+    AND ((l.classid::bigint << 32) | l.objid::bigint) = 7261873520`;
+
+async function findLockHolder(database: TestDatabase): Promise<{ pid: number; application_name: string }> {
+  for (let tries = 0; tries < 100; tries++) {
+    const [holder] = await query<{ pid: number; application_name: string }>(database, HOLDER_SQL);
+    if (holder) return holder;
+    await sleep(50);
+  }
+  throw new Error('no replica holds the sync lock');
+}
+
+const postSync = (service: ServiceProcess, body: Json) =>
+  fetch(`${service.url}/sync`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${SYNC_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  }).then(async (response) => ({ status: response.status, body: (await response.json()) as Json }));
+
 describe('several replicas on one PostgreSQL database', () => {
   let fake: FakeXApi;
   let database: TestDatabase;
@@ -69,17 +92,8 @@ describe('several replicas on one PostgreSQL database', () => {
     const posting = setInterval(() => fake.store.postTweet(user.id, `live ${Date.now()}`), 700);
     try {
       await sleep(4000);
-      let holder: { application_name: string } | undefined;
-      for (let tries = 0; !holder && tries < 50; tries++) {
-        [holder] = await query<{ application_name: string }>(
-          database,
-          `SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-            WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'twitter-timeline-sync:%'`,
-        );
-        if (!holder) await sleep(50);
-      }
-      expect(holder).toBeDefined();
-      const pid = Number(holder!.application_name.split(':')[1]);
+      const holder = await findLockHolder(database);
+      const pid = Number(holder.application_name.split(':')[1]);
       const victim = services.find((service) => service.process.pid === pid)!;
       expect(victim).toBeDefined();
       const killedAt = Date.now();
@@ -104,6 +118,90 @@ describe('several replicas on one PostgreSQL database', () => {
     } finally {
       clearInterval(posting);
     }
+  }, 90_000);
+
+  it('stops a run whose lock connection is killed before another replica takes over, so two runs never write at once', async () => {
+    const slow = fake.store.addUser({ username: 'lock_lost' });
+    generateTimeline(fake.store, slow.id, { seed: 23, count: 1200 });
+    const quick = fake.store.addUser({ username: 'taking_over' });
+    for (let i = 0; i < 5; i++) fake.store.postTweet(quick.id, `plain post ${i}`); // no references to lock_lost's tweets
+    fake.injectFault({ kind: 'delay', ms: 400 }, { endpoint: 'userTimeline', times: 10_000 });
+    const environment = {
+      DATABASE_URL: database.url,
+      TWITTER_API_BASE_URL: fake.url,
+      TWITTER_BEARER_TOKEN: BEARER,
+      SYNC_API_TOKEN: SYNC_TOKEN,
+      SCHEDULER_ENABLED: 'false',
+      LOG_LEVEL: 'warn',
+    };
+    services = await Promise.all([0, 1, 2].map(async () => startService(await freePort(), environment)));
+    const [victim, heir, third] = services;
+    const first = await postSync(victim, { screenNames: ['lock_lost'] });
+    expect(first.status).toBe(202);
+    while (fake.requests().filter((r) => r.endpoint === 'userTimeline').length < 3) await sleep(50);
+
+    const holder = await findLockHolder(database);
+    expect(Number(holder.application_name.split(':')[1])).toBe(victim.process.pid);
+    await query(database, `SELECT pg_terminate_backend(${holder.pid})`);
+    const terminatedAt = Date.now();
+
+    // PostgreSQL released the lock with the connection: another replica starts at once.
+    let second: { status: number; body: Json } | undefined;
+    while (second?.status !== 202 && Date.now() < terminatedAt + 5000) {
+      second = await postSync(heir, { screenNames: ['taking_over'] });
+      if (second.status !== 202) await sleep(100);
+    }
+    expect(second).toMatchObject({ status: 202 });
+    const secondId = second!.body.runId as string;
+    expect(await postSync(third, { screenNames: ['taking_over'] })).toMatchObject({
+      status: 409,
+      body: { runId: secondId },
+    });
+
+    // The victim notices within a few seconds and records why it stopped, still alive and serving.
+    let firstRun: Json | undefined;
+    while (!/lost the sync lock/.test(firstRun?.error ?? '') && Date.now() < terminatedAt + 8000) {
+      await sleep(200);
+      firstRun = (await fetch(`${victim.url}/sync/runs/${first.body.runId}`).then((r) => r.json())) as Json;
+    }
+    expect(firstRun).toMatchObject({ status: 'interrupted', error: expect.stringMatching(/lost the sync lock/) });
+    expect(victim.process.exitCode).toBeNull();
+    expect(victim.stdout()).toContain('the sync lock was lost');
+
+    const [secondRun] = await query<{ started_at: Date; finished_at: Date | null }>(
+      database,
+      `SELECT started_at, finished_at FROM sync_runs WHERE id = '${secondId}'`,
+    );
+    expect(new Date(firstRun!.finishedAt as string).getTime()).toBeLessThanOrEqual(secondRun.started_at.getTime());
+    // Every lock_lost tweet was written before the second run started: the first run stored no page after.
+    const [{ stored, late }] = await query<{ stored: number; late: number }>(
+      database,
+      `SELECT count(*)::int AS stored,
+              count(*) FILTER (WHERE greatest(fetched_at, updated_at) >= '${secondRun.started_at.toISOString()}')::int AS late
+         FROM tweets WHERE author_id = ${slow.id}`,
+    );
+    expect(stored).toBeGreaterThanOrEqual(200);
+    expect(stored).toBeLessThan(1200);
+    expect(late).toBe(0);
+
+    // The victim syncs again later and the account is completed without a gap.
+    fake.clearFaults();
+    let again = await postSync(victim, { screenNames: ['lock_lost', 'taking_over'] });
+    for (let tries = 0; again.status === 409 && tries < 50; tries++) {
+      await sleep(200);
+      again = await postSync(victim, { screenNames: ['lock_lost', 'taking_over'] });
+    }
+    expect(again.status).toBe(202);
+    let finished: Json = again.body;
+    while (finished.status === 'running') {
+      await sleep(200);
+      finished = (await fetch(`${victim.url}/sync/runs/${again.body.runId}`).then((r) => r.json())) as Json;
+    }
+    expect(finished.status).toBe('succeeded');
+    const ids = await listedIds(victim);
+    const expected = [...fake.store.timeline(slow.id), ...fake.store.timeline(quick.id)].map((tweet) => tweet.id);
+    expect(new Set(ids)).toEqual(new Set(expected));
+    expect(ids).toHaveLength(expected.length);
   }, 90_000);
 
   it('stops a slow sync at the next page on SIGTERM, exits 0 in the grace period, and the next run fills the gap', async () => {

@@ -164,6 +164,20 @@ describe.each(DATABASE_KINDS)('sync on %s', (kind) => {
     expect((await listed(fx, user.username)).length).toBe(250);
   });
 
+  it('waits a backoff step, not a back-to-back retry, when the rate limit says it already reset', async () => {
+    const { user } = newAccount(30);
+    // The X API's clock is a minute behind ours (skew): its reset instant is already past here.
+    fx.fake.injectFault(
+      { kind: 'status', status: 429, resetAt: Math.floor(Date.now() / 1000) - 60 },
+      { endpoint: 'userTimeline', times: 2 },
+    );
+    const started = Date.now();
+    const run = await syncNow(fx, { screenNames: [user.username] });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2 * 500); // two waits of one backoff step (500 ms)
+    expect(run.accounts[0]).toMatchObject({ status: 'succeeded', fetched: 30 });
+    expect(timelineRequests(fx).map((r) => r.status)).toEqual([429, 429, 200]);
+  });
+
   it('retries a server error twice, then succeeds', async () => {
     const { user } = newAccount(30);
     fx.fake.injectFault({ kind: 'status', status: 500 }, { endpoint: 'userTimeline', times: 2 });

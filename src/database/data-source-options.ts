@@ -18,9 +18,11 @@ export function databaseKind(databaseUrl: string | undefined): DatabaseKind {
 /**
  * PostgreSQL when DATABASE_URL is a postgres:// URL; otherwise the embedded PGlite, on disk under
  * PGLITE_DATA_DIR, or in memory for DATABASE_URL=pglite://memory. Same schema, same migrations.
+ * On PostgreSQL, every statement on the pool's connections stops after `statementTimeoutMs` (0: never).
  */
 export function buildDataSourceOptions(
   environment: Pick<Environment, 'DATABASE_URL' | 'PGLITE_DATA_DIR'>,
+  statementTimeoutMs = 0,
 ): DataSourceOptions {
   const common = {
     type: 'postgres' as const,
@@ -31,7 +33,14 @@ export function buildDataSourceOptions(
   };
   if (databaseKind(environment.DATABASE_URL) === 'postgres') {
     // Names the process in pg_stat_activity, so an operator can see which replica holds a lock.
-    return { ...common, url: environment.DATABASE_URL, applicationName: `twitter-timeline-sync:${process.pid}` };
+    return {
+      ...common,
+      url: environment.DATABASE_URL,
+      applicationName: `twitter-timeline-sync:${process.pid}`,
+      // A slow read (a search over a huge table, a lock held elsewhere) fails instead of holding a
+      // connection and the request forever. pg sends it as the session's statement_timeout.
+      extra: statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {},
+    };
   }
   return { ...common, driver: createPGliteDriver(pgliteDataDir(environment)) };
 }

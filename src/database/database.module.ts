@@ -11,10 +11,13 @@ import { runMigrations } from './migrate';
     TypeOrmModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<Environment, true>) => ({
-        ...buildDataSourceOptions({
-          DATABASE_URL: config.get('DATABASE_URL', { infer: true }),
-          PGLITE_DATA_DIR: config.get('PGLITE_DATA_DIR', { infer: true }),
-        }),
+        ...buildDataSourceOptions(
+          {
+            DATABASE_URL: config.get('DATABASE_URL', { infer: true }),
+            PGLITE_DATA_DIR: config.get('PGLITE_DATA_DIR', { infer: true }),
+          },
+          config.get('DATABASE_STATEMENT_TIMEOUT_MS', { infer: true }),
+        ),
         // A database that is down at start-up is reported once, not retried for minutes.
         retryAttempts: 0,
       }),

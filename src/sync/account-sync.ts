@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { EntityManager } from 'typeorm';
 import {
   Gap,
   isComplete,
@@ -20,7 +21,7 @@ import {
   TwitterApiClient,
   UsageCapError,
 } from '../x-api/twitter-api.client';
-import { SaveMode, TweetsRepository } from '../tweets/tweets.repository';
+import { RefusedRow, SaveMode, TweetsRepository } from '../tweets/tweets.repository';
 import { MappedPage, mapV1TimelinePage, mapV2TimelinePage, mapV2User } from '../x-api/x-api.mapper';
 
 export interface SyncSettings {
@@ -37,6 +38,8 @@ export interface RunContext {
   full: boolean;
   /** Last known rate limit of each endpoint: it is per app or user, so every account spends it. */
   rateLimits: Map<string, RateLimitState>;
+  /** Throws RunStopped when the run may no longer write (it lost the sync lock); run inside each page's transaction. */
+  fence(manager: EntityManager): Promise<void>;
 }
 
 /** Ends the account early, keeping what it stored (a rate limit beyond the allowed wait, a shutdown). */
@@ -51,6 +54,13 @@ export class AccountStopped extends Error {
 
 /** Ends the whole run: every remaining account would meet the same refusal (credentials, usage cap). */
 export class RunStopped extends Error {}
+
+/** A v1.1 timeline page of another account than the stored one: its screen name was taken over. */
+class ScreenNameTakenOver extends Error {
+  constructor(readonly userId: string) {
+    super(`the screen name now belongs to account ${userId}`);
+  }
+}
 
 interface FetchedPage {
   mapped: MappedPage;
@@ -76,6 +86,7 @@ export function emptyResult(screenName: string): AccountResult {
     inserted: 0,
     updated: 0,
     unchanged: 0,
+    skipped: 0,
     newestId: null,
     error: null,
   };
@@ -109,12 +120,16 @@ export class AccountSync {
   async run(): Promise<AccountResult> {
     try {
       if (this.settings.apiVersion === '2') await this.lookUpUser();
-      const wasComplete = isComplete(this.progress);
-      const fresh = await this.fetchGap(topGap(this.progress), true);
-      for (let gap = olderGap(this.progress); gap; gap = olderGap(this.progress)) await this.fetchGap(gap, true);
-      // since_id cannot see edits or new metrics of stored tweets: re-read the newest (or all).
-      const refresh = this.context.full ? TIMELINE_REACH : this.settings.refreshRecent;
-      if ((this.context.full || wasComplete) && refresh > fresh) await this.fetchGap({}, false, refresh);
+      try {
+        await this.fetchMissing();
+      } catch (error) {
+        if (!(error instanceof ScreenNameTakenOver)) throw error;
+        // As lookUpUser does for v2: the old cursor says nothing about the new holder's timeline.
+        this.logger.log(`${this.screenName}: ${error.message}, syncing it from scratch`);
+        this.userId = error.userId;
+        this.progress = NOTHING_STORED;
+        await this.fetchMissing();
+      }
       return this.finish('succeeded', null);
     } catch (error) {
       if (error instanceof RunStopped) throw error;
@@ -131,10 +146,27 @@ export class AccountSync {
   private async lookUpUser(): Promise<void> {
     const lookup = await this.request('users', () => this.api.findUserByUsername(this.screenName));
     if (!lookup.user) throw new AccountUnavailableError('not_found', lookup.problem?.detail ?? 'not found');
-    await this.tweets.upsertUsers([mapV2User(lookup.user)], this.settings.saveMode);
+    this.logRefused('user', (await this.tweets.upsertUsers([mapV2User(lookup.user)], this.settings.saveMode)).refused);
     // The screen name now belongs to another account: the old cursor says nothing about it.
     if (this.userId !== null && this.userId !== lookup.user.id) this.progress = NOTHING_STORED;
     this.userId = lookup.user.id;
+  }
+
+  private async fetchMissing(): Promise<void> {
+    const wasComplete = isComplete(this.progress);
+    const fresh = await this.fetchGap(topGap(this.progress), true);
+    for (let gap = olderGap(this.progress); gap; gap = olderGap(this.progress)) await this.fetchGap(gap, true);
+    // since_id cannot see edits or new metrics of stored tweets. `full` asks for everything within
+    // reach; the routine refresh re-reads the newest, never below the oldest stored, so that history
+    // SYNC_MAX_BACKFILL left out stays out.
+    if (this.context.full) {
+      if (TIMELINE_REACH > fresh) await this.fetchGap({}, false, TIMELINE_REACH);
+      return;
+    }
+    const refresh = this.settings.refreshRecent;
+    if (!wasComplete || refresh <= fresh || this.userId === null) return;
+    const oldest = await this.tweets.findOldestTimelineTweetId(this.userId);
+    if (oldest !== null) await this.fetchGap({ sinceId: (BigInt(oldest) - 1n).toString() }, false, refresh);
   }
 
   /**
@@ -145,11 +177,12 @@ export class AccountSync {
   private async fetchGap(gap: Gap, tracked: boolean, limit = Infinity): Promise<number> {
     // The first backfill (no cursor yet, no lower bound) stops at SYNC_MAX_BACKFILL tweets.
     if (tracked && gap.sinceId === undefined) limit = this.settings.maxBackfill - this.progress.backfilled;
+    if (tracked && limit <= 0 && newestStoredId(this.progress) === null) return this.startAtNewest();
     let missing = gap;
     let next: FetchedPage['next'];
     let fetched = 0;
     for (;;) {
-      if (this.context.signal.aborted) throw new AccountStopped('partial', 'interrupted by shutdown');
+      if (this.context.signal.aborted) throw new AccountStopped('partial', stopReason(this.context.signal));
       const wanted = limit - fetched;
       const page = wanted > 0 ? await this.fetchPage(gap, next, wanted) : { mapped: emptyPage(), timelineIds: [] };
       const kept = page.timelineIds.slice(0, Math.max(0, wanted));
@@ -163,6 +196,23 @@ export class AccountSync {
     }
   }
 
+  /**
+   * SYNC_MAX_BACKFILL=0, first sync: no history. The newest tweet, not stored, becomes the cursor,
+   * so the next sync stores everything posted after it. An empty timeline leaves no cursor yet.
+   */
+  private async startAtNewest(): Promise<number> {
+    const { timelineIds } = await this.fetchPage({}, undefined, 1);
+    if (timelineIds.length === 0) return 0;
+    const progress = { ...this.progress, sinceId: timelineIds[0] };
+    await this.syncs.transaction(async (manager) => {
+      await this.context.fence(manager);
+      await this.syncs.saveProgress(this.screenName, this.userId, progress, manager);
+    });
+    this.progress = progress;
+    this.result.pages++;
+    return 0;
+  }
+
   private async fetchPage(gap: Gap, next: FetchedPage['next'], wanted: number): Promise<FetchedPage> {
     if (this.settings.apiVersion === '1.1') {
       const maxId = next?.maxId ?? (gap.untilId ? (BigInt(gap.untilId) - 1n).toString() : undefined);
@@ -170,7 +220,10 @@ export class AccountSync {
         this.api.fetchStatusesPage(this.screenName, { sinceId: gap.sinceId, maxId, count: V1_PAGE_SIZE }),
       );
       const timelineIds = statuses.map((status) => status.id_str);
-      this.userId ??= statuses[0]?.user?.id_str ?? null;
+      // v1.1 has no user lookup: the statuses' user object says whose timeline this is.
+      const owner = statuses[0]?.user?.id_str;
+      if (owner !== undefined && this.userId !== null && owner !== this.userId) throw new ScreenNameTakenOver(owner);
+      this.userId ??= owner ?? null;
       const oldest = timelineIds[timelineIds.length - 1];
       // v1.1 has no page token: the next page is everything below the oldest id (max_id is inclusive).
       return {
@@ -203,9 +256,13 @@ export class AccountSync {
   ): Promise<Gap> {
     const mode = this.settings.saveMode;
     const { counts, recorded } = await this.syncs.transaction(async (manager) => {
-      await this.tweets.upsertUsers(mapped.users, mode, manager);
+      await this.context.fence(manager);
+      const users = await this.tweets.upsertUsers(mapped.users, mode, manager);
+      this.logRefused('user', users.refused);
       const counts = await this.tweets.upsertTweets(mapped.tweets, mode, manager);
-      if (mode === 'update') await this.tweets.markSuperseded(mapped.editedVersions, manager);
+      this.logRefused('tweet', counts.refused);
+      // Bookkeeping, not content: older versions stop being listed in insert-only mode too.
+      await this.tweets.markSuperseded(mapped.editedVersions, manager);
       if (!progressOf) return { counts, recorded: null };
       const recorded = recordPage(this.progress, progressOf.gap, timelineIds, progressOf.complete);
       await this.syncs.saveProgress(this.screenName, this.userId, recorded.progress, manager);
@@ -216,10 +273,18 @@ export class AccountSync {
     this.result.inserted += counts.inserted;
     this.result.updated += counts.updated;
     this.result.unchanged += counts.unchanged;
+    this.result.skipped += counts.refused.length;
     if (timelineIds.length > 0) this.logger.debug(`${this.screenName}: stored ${timelineIds.join(', ')}`);
     if (!recorded) return {};
     this.progress = recorded.progress; // only once the transaction committed
     return recorded.gap;
+  }
+
+  /** A refused row is skipped, never blocking its page: the log says which and why. */
+  private logRefused(kind: 'user' | 'tweet', refused: RefusedRow[]): void {
+    for (const { id, reason } of refused) {
+      this.logger.warn(`${this.screenName}: skipped ${kind} ${id}, refused: ${reason}`);
+    }
   }
 
   /**
@@ -235,7 +300,10 @@ export class AccountSync {
     let rateLimitWaits = 0;
     for (;;) {
       const known = this.context.rateLimits.get(endpoint);
-      if (known && known.remaining <= 0 && known.resetAt.getTime() > Date.now()) await this.waitUntil(known.resetAt);
+      if (known && known.remaining <= 0) {
+        await this.waitUntil(known.resetAt);
+        this.context.rateLimits.delete(endpoint); // waited out: unknown until the next answer says
+      }
       try {
         const response = await call();
         if (response.rateLimit) this.context.rateLimits.set(endpoint, response.rateLimit);
@@ -275,21 +343,28 @@ export class AccountSync {
         `rate limited until ${resetAt.toISOString()}, beyond SYNC_MAX_RATE_LIMIT_WAIT_SECONDS (${this.settings.maxRateLimitWaitSeconds})`,
       );
     }
-    this.logger.log(`${this.screenName}: rate limited, waiting ${Math.ceil(wait / 1000)} s for the reset`);
-    await this.pause(wait);
+    // A reset already past (clock skew) still waits one backoff step: never a back-to-back retry.
+    const pause = Math.max(wait, RETRY_BASE_MS);
+    this.logger.log(`${this.screenName}: rate limited, waiting ${Math.ceil(pause / 1000)} s for the reset`);
+    await this.pause(pause);
   }
 
   private async pause(ms: number): Promise<void> {
     try {
       await sleep(Math.max(0, ms), undefined, { signal: this.context.signal });
     } catch {
-      throw new AccountStopped('partial', 'interrupted by shutdown');
+      throw new AccountStopped('partial', stopReason(this.context.signal));
     }
   }
 }
 
 function emptyPage(): MappedPage {
   return { users: [], tweets: [], editedVersions: [] };
+}
+
+/** Why the run's signal stopped it (shutdown, or a lost lock). */
+export function stopReason(signal: AbortSignal): string {
+  return typeof signal.reason === 'string' ? signal.reason : 'interrupted by shutdown';
 }
 
 export function errorMessage(error: unknown): string {

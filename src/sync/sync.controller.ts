@@ -9,14 +9,15 @@ import {
   Post,
   Query,
   Res,
-  UseGuards,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Environment } from '../config/environment';
+import { ApiErrors } from '../openapi/error.dto';
 import { decodeCursor, encodeCursor } from '../pagination/cursor';
 import {
+  SyncConflictDto,
   SyncQueryDto,
   SyncRequestDto,
   SyncRunDto,
@@ -28,7 +29,9 @@ import {
 } from './sync.dto';
 import { SyncRepository } from './sync.repository';
 import { SyncService } from './sync.service';
-import { SyncTokenGuard } from '../auth/sync-token.guard';
+import { RequireSyncToken } from '../auth/require-sync-token.decorator';
+
+const LOCATION = { Location: { description: 'the run, /sync/runs/{id}', schema: { type: 'string' } } };
 
 @ApiTags('sync')
 @Controller('sync')
@@ -41,11 +44,22 @@ export class SyncController {
 
   @Post()
   @HttpCode(202)
-  @UseGuards(SyncTokenGuard)
-  @ApiBearerAuth()
-  @ApiResponse({ status: 202, type: SyncStartedDto, description: 'started; Location names the run' })
-  @ApiResponse({ status: 200, type: SyncRunDto, description: 'with ?wait=true: the finished run' })
-  @ApiResponse({ status: 409, description: 'a sync is already running: runId names it' })
+  @RequireSyncToken()
+  @ApiOperation({ summary: 'Start a sync run' })
+  @ApiBody({ type: SyncRequestDto, required: false })
+  @ApiResponse({ status: 202, type: SyncStartedDto, description: 'started; Location names the run', headers: LOCATION })
+  @ApiResponse({ status: 200, type: SyncRunDto, description: 'with ?wait=true: the finished run', headers: LOCATION })
+  @ApiErrors(
+    400,
+    413,
+    415,
+    { status: 503, description: 'the service is shutting down, or the database did not answer in time: try again' },
+    {
+      status: 409,
+      type: SyncConflictDto,
+      description: 'a sync is already running: runId names it',
+    },
+  )
   async startSync(
     @Body() body: SyncRequestDto,
     @Query() query: SyncQueryDto,
@@ -66,7 +80,9 @@ export class SyncController {
   }
 
   @Get('runs')
+  @ApiOperation({ summary: 'List sync runs' })
   @ApiResponse({ status: 200, type: SyncRunPageDto, description: 'newest first' })
+  @ApiErrors(400, 503)
   async findRuns(@Query() query: SyncRunsQueryDto): Promise<SyncRunPageDto> {
     const after = query.cursor === undefined ? undefined : (decodeCursor(query.cursor, 'uuid') ?? undefined);
     const page = await this.syncs.findRuns(query.limit, after);
@@ -74,7 +90,9 @@ export class SyncController {
   }
 
   @Get('runs/:id')
+  @ApiOperation({ summary: 'Get one sync run' })
   @ApiResponse({ status: 200, type: SyncRunDto })
+  @ApiErrors(400, 503, { status: 404, description: 'no sync run has this id' })
   async findRun(@Param() { id }: SyncRunIdParams): Promise<SyncRunDto> {
     const run = await this.syncs.findRun(id);
     if (!run) throw new NotFoundException(`sync run ${id} does not exist`);

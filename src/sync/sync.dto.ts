@@ -3,14 +3,18 @@ import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsOptional, IsUUI
 import { SCREEN_NAME } from '../config/environment';
 import { IsCursor } from '../pagination/cursor';
 import { LimitQueryDto } from '../pagination/pagination.dto';
+import { ErrorDto } from '../openapi/error.dto';
 import type { AccountResult, SyncRun } from './sync.repository';
+
+const SCREEN_NAMES_MESSAGE = 'screenNames must be an array of 1 to 100 screen names';
 
 export class SyncRequestDto {
   @ApiPropertyOptional({ type: [String], example: ['NASA'], description: 'default: TWITTER_SCREEN_NAMES' })
   @IsOptional()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(100)
+  // One message whichever check fails first: "NASA" (no array) has not "more than 100 elements".
+  @IsArray({ message: SCREEN_NAMES_MESSAGE })
+  @ArrayMinSize(1, { message: SCREEN_NAMES_MESSAGE })
+  @ArrayMaxSize(100, { message: SCREEN_NAMES_MESSAGE })
   @Matches(SCREEN_NAME, { each: true, message: 'each of screenNames must be 1 to 15 letters, digits or underscores' })
   screenNames?: string[];
 
@@ -45,16 +49,29 @@ export class SyncStartedDto {
   @ApiProperty({ enum: ['running'] }) status!: string;
 }
 
+/** The 409 of a sync start: the usual error body, naming the run in the way. */
+export class SyncConflictDto extends ErrorDto {
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'the running sync (null only if the lock holder recorded no run within a second)',
+  })
+  runId!: string | null;
+}
+
 export class AccountResultDto implements AccountResult {
   @ApiProperty() screenName!: string;
   @ApiProperty({ type: String, nullable: true }) userId!: string | null;
   @ApiProperty({ enum: ['succeeded', 'partial', 'failed', 'not_found', 'protected'] })
   status!: AccountResult['status'];
-  @ApiProperty() pages!: number;
-  @ApiProperty({ description: "the account's tweets fetched" }) fetched!: number;
-  @ApiProperty() inserted!: number;
-  @ApiProperty() updated!: number;
-  @ApiProperty() unchanged!: number;
+  @ApiProperty({ type: 'integer' }) pages!: number;
+  @ApiProperty({ type: 'integer', description: "the account's tweets fetched" }) fetched!: number;
+  @ApiProperty({ type: 'integer' }) inserted!: number;
+  @ApiProperty({ type: 'integer' }) updated!: number;
+  @ApiProperty({ type: 'integer' }) unchanged!: number;
+  @ApiProperty({ type: 'integer', description: 'tweets the database refused even after cleaning (logged)' })
+  skipped!: number;
   @ApiProperty({ type: String, nullable: true, description: 'newest tweet id stored' }) newestId!: string | null;
   @ApiProperty({ type: String, nullable: true }) error!: string | null;
 }
@@ -63,8 +80,8 @@ export class SyncRunDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ enum: ['manual', 'schedule', 'startup'] }) trigger!: string;
   @ApiProperty({ enum: ['running', 'succeeded', 'partial', 'failed', 'interrupted'] }) status!: string;
-  @ApiProperty() startedAt!: string;
-  @ApiProperty({ type: String, nullable: true }) finishedAt!: string | null;
+  @ApiProperty({ format: 'date-time' }) startedAt!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt!: string | null;
   @ApiProperty({ type: String, nullable: true }) error!: string | null;
   @ApiProperty({ type: [AccountResultDto] }) accounts!: AccountResultDto[];
 }

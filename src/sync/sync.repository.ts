@@ -17,6 +17,8 @@ export interface AccountResult {
   inserted: number;
   updated: number;
   unchanged: number;
+  /** Tweets PostgreSQL refused even after cleaning; each is logged with the reason. */
+  skipped: number;
   newestId: string | null;
   error: string | null;
 }
@@ -50,19 +52,25 @@ export class SyncRepository {
     return this.dataSource.transaction(work);
   }
 
-  async createRun(trigger: RunTrigger): Promise<SyncRun> {
-    const rows: Record<string, unknown>[] = await this.dataSource.query(
-      `INSERT INTO sync_runs (trigger, status) VALUES ($1, 'running') RETURNING ${RUN_SELECT}`,
+  async createRun(trigger: RunTrigger, manager: EntityManager = this.dataSource.manager): Promise<SyncRun> {
+    // clock_timestamp(), not now(): the claim's transaction may have waited for an interrupted run's
+    // last page, and this run starts after it.
+    const rows: Record<string, unknown>[] = await manager.query(
+      `INSERT INTO sync_runs (trigger, status, started_at) VALUES ($1, 'running', clock_timestamp()) RETURNING ${RUN_SELECT}`,
       [trigger],
     );
     return toRun(rows[0]);
   }
 
+  /**
+   * Records how a run ended. A run another process already marked interrupted keeps that
+   * finished_at: the moment from which it could store nothing more (see holdsRun).
+   */
   async finishRun(id: string, status: RunStatus, accounts: AccountResult[], error: string | null): Promise<SyncRun> {
     // Wrapped in a SELECT: TypeORM answers a bare UPDATE with [rows, count] on pg but rows on PGlite.
     const rows: Record<string, unknown>[] = await this.dataSource.query(
       `WITH finished AS (
-         UPDATE sync_runs SET status = $2, accounts = $3::jsonb, error = $4, finished_at = now()
+         UPDATE sync_runs SET status = $2, accounts = $3::jsonb, error = $4, finished_at = coalesce(finished_at, now())
           WHERE id = $1 RETURNING *
        )
        SELECT ${RUN_SELECT} FROM finished`,
@@ -71,12 +79,36 @@ export class SyncRepository {
     return toRun(rows[0]);
   }
 
-  /** Marks runs left `running` by a process that is gone; call only while holding the sync lock. */
-  async interruptAbandonedRuns(): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE sync_runs SET status = 'interrupted', finished_at = now(),
-              error = 'the process running this sync stopped before it finished'
+  /**
+   * Marks runs left `running` by a process that is gone or lost the lock; call only while holding
+   * the sync lock. It waits for any page transaction of those runs in progress (holdsRun's row lock).
+   */
+  async interruptAbandonedRuns(manager: EntityManager = this.dataSource.manager): Promise<void> {
+    await manager.query(
+      `UPDATE sync_runs SET status = 'interrupted', finished_at = clock_timestamp(),
+              error = 'the process running this sync stopped or lost the sync lock before it finished'
         WHERE status = 'running'`,
+    );
+  }
+
+  /**
+   * Whether the run may still write: true while it is `running`. Call inside the transaction of
+   * each write; its row lock holds off interruptAbandonedRuns until that transaction ends, so once
+   * another process has interrupted the run, no write of the run commits any more.
+   */
+  async holdsRun(id: string, manager: EntityManager): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      `SELECT 1 FROM sync_runs WHERE id = $1 AND status = 'running' FOR SHARE`,
+      [id],
+    );
+    return rows.length > 0;
+  }
+
+  /** Deletes the records of runs that started more than `days` days ago. */
+  async deleteRunsOlderThan(days: number): Promise<void> {
+    await this.dataSource.query(
+      `DELETE FROM sync_runs WHERE started_at < now() - make_interval(days => $1) AND status <> 'running'`,
+      [days],
     );
   }
 
@@ -149,11 +181,18 @@ export class SyncRepository {
     );
   }
 
-  async recordAccountOutcome(screenName: string, status: AccountStatus, error: string | null): Promise<void> {
+  /** Records how the account's part of run `runId` ended, unless that run may no longer write (holdsRun). */
+  async recordAccountOutcome(
+    runId: string,
+    screenName: string,
+    status: AccountStatus,
+    error: string | null,
+  ): Promise<void> {
     await this.dataSource.query(
-      `UPDATE sync_accounts SET last_run_at = now(), last_status = $2, last_error = $3, updated_at = now()
-        WHERE screen_name = lower($1)`,
-      [screenName, status, error],
+      `UPDATE sync_accounts SET last_run_at = now(), last_status = $3, last_error = $4, updated_at = now()
+        WHERE screen_name = lower($2)
+          AND EXISTS (SELECT 1 FROM sync_runs WHERE id = $1 AND status = 'running' FOR SHARE)`,
+      [runId, screenName, status, error],
     );
   }
 }
@@ -166,6 +205,7 @@ function toRun(row: Record<string, unknown>): SyncRun {
     startedAt: new Date(row.started_at as string),
     finishedAt: row.finished_at ? new Date(row.finished_at as string) : null,
     error: row.error as string | null,
-    accounts: row.accounts as AccountResult[],
+    // Runs recorded before `skipped` existed skipped nothing.
+    accounts: (row.accounts as AccountResult[]).map((account) => ({ ...account, skipped: account.skipped ?? 0 })),
   };
 }

@@ -1,13 +1,37 @@
-import { BeforeApplicationShutdown, ConflictException, Injectable, Logger } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  ConflictException,
+  Injectable,
+  Logger,
+  OnModuleDestroy,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EntityManager } from 'typeorm';
 import type { Environment } from '../config/environment';
-import { AccountSync, emptyResult, errorMessage, RunContext, RunStopped, SyncSettings } from './account-sync';
-import { SyncLock } from './sync-lock';
+import {
+  AccountSync,
+  emptyResult,
+  errorMessage,
+  RunContext,
+  RunStopped,
+  stopReason,
+  SyncSettings,
+} from './account-sync';
+import { HeldLock, SyncLock } from './sync-lock';
 import { AccountResult, RunStatus, RunTrigger, SyncRepository, SyncRun } from './sync.repository';
 import { TwitterApiClient } from '../x-api/twitter-api.client';
 import { TweetsRepository } from '../tweets/tweets.repository';
 
-/** A sync is running (in this process or another): 409, naming its run when known. */
+/** The service is shutting down: a sync started now would outlive the process (503). */
+export class SyncShuttingDownError extends ServiceUnavailableException {
+  constructor() {
+    super('the service is shutting down: no sync starts');
+  }
+}
+
+/** A sync is running (in this process or another): 409, naming its run. */
 export class SyncAlreadyRunningError extends ConflictException {
   constructor(readonly runId: string | null) {
     super({ statusCode: 409, error: 'Conflict', message: 'a sync is already running', runId });
@@ -21,12 +45,33 @@ export interface RunOptions {
   full?: boolean;
 }
 
+/** Why a run stops early; the abort reason of its signal, and the error it records. */
+export const SHUTDOWN = 'interrupted by shutdown';
+export const LOCK_LOST = 'interrupted: this process lost the sync lock, so another run may have taken over';
+
+// A holder that recorded its run's end lets go of the lock a moment later: a start that finds the
+// lock taken but no run running tries again for up to BUSY_RETRIES * BUSY_RETRY_MS.
+const BUSY_RETRIES = 20;
+const BUSY_RETRY_MS = 50;
+
+interface ActiveRun {
+  run: SyncRun;
+  screenNames: string[];
+  /** The accounts finished so far, in order. */
+  results: AccountResult[];
+  stop: AbortController;
+  finished: Promise<SyncRun>;
+}
+
 /** Sync runs: one at a time, each account on its own, every run recorded in sync_runs. */
 @Injectable()
-export class SyncService implements BeforeApplicationShutdown {
+export class SyncService implements OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger(SyncService.name);
   private readonly settings: SyncSettings;
-  private running: { runId: string; stop: AbortController; finished: Promise<SyncRun> } | null = null;
+  private running: ActiveRun | null = null;
+  private shuttingDown = false;
+  // Starts in this process take turns, so the second of two at once sees the first one's run.
+  private starting: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly api: TwitterApiClient,
@@ -45,65 +90,112 @@ export class SyncService implements BeforeApplicationShutdown {
   }
 
   /**
-   * Records a new run and starts it in the background; throws SyncAlreadyRunningError while a
-   * sync holds the lock. `finished` never rejects: failures end up in the run's status and errors.
+   * Records a new run and starts it in the background; throws SyncAlreadyRunningError (naming the
+   * running run) while a sync holds the lock, and 503 once shutdown has begun. `finished` never
+   * rejects: failures end up in the run's status and errors.
    */
-  async startRun(trigger: RunTrigger, options: RunOptions = {}): Promise<{ run: SyncRun; finished: Promise<SyncRun> }> {
-    const release = await this.lock.tryAcquire();
-    if (!release) throw new SyncAlreadyRunningError(await this.syncs.findRunningRunId());
-    try {
-      // Holding the lock proves that any run still marked running belongs to a process that died.
-      await this.syncs.interruptAbandonedRuns();
-      const run = await this.syncs.createRun(trigger);
-      const stop = new AbortController();
-      const context: RunContext = { signal: stop.signal, full: options.full ?? false, rateLimits: new Map() };
-      const screenNames = options.screenNames ?? this.config.get('TWITTER_SCREEN_NAMES', { infer: true });
-      const finished = this.execute(run, screenNames, context).finally(async () => {
-        this.running = null;
-        await release().catch((error: unknown) =>
-          this.logger.error(`could not release the sync lock: ${errorMessage(error)}`),
-        );
+  startRun(trigger: RunTrigger, options: RunOptions = {}): Promise<{ run: SyncRun; finished: Promise<SyncRun> }> {
+    const turn = this.starting.then(() => this.start(trigger, options));
+    this.starting = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async start(trigger: RunTrigger, options: RunOptions): Promise<{ run: SyncRun; finished: Promise<SyncRun> }> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.shuttingDown) throw new SyncShuttingDownError();
+      if (this.running) throw new SyncAlreadyRunningError(this.running.run.id);
+      const lock = await this.lock.tryAcquire(async (manager) => {
+        // Holding the lock proves that any run still marked running belongs to a process that died
+        // or lost the lock; interrupting it also stops it from storing anything more.
+        await this.syncs.interruptAbandonedRuns(manager);
+        return this.syncs.createRun(trigger, manager);
       });
-      this.running = { runId: run.id, stop, finished };
-      return { run, finished };
-    } catch (error) {
-      await release();
-      throw error;
+      if (lock) return this.begin(lock, options);
+      const runId = await this.syncs.findRunningRunId();
+      if (runId || attempt >= BUSY_RETRIES) throw new SyncAlreadyRunningError(runId);
+      await sleep(BUSY_RETRY_MS);
     }
+  }
+
+  private begin(lock: HeldLock<SyncRun>, options: RunOptions): { run: SyncRun; finished: Promise<SyncRun> } {
+    const run = lock.claimed;
+    const stop = new AbortController();
+    lock.lost.addEventListener('abort', () => stop.abort(LOCK_LOST), { once: true });
+    const context: RunContext = {
+      signal: stop.signal,
+      full: options.full ?? false,
+      rateLimits: new Map(),
+      fence: (manager) => this.fence(run.id, stop, manager),
+    };
+    const screenNames = options.screenNames ?? this.config.get('TWITTER_SCREEN_NAMES', { infer: true });
+    const active: ActiveRun = { run, screenNames, results: [], stop, finished: Promise.resolve(run) };
+    active.finished = this.execute(active, context).finally(async () => {
+      this.running = null;
+      await lock
+        .release()
+        .catch((error: unknown) => this.logger.error(`could not release the sync lock: ${errorMessage(error)}`));
+    });
+    this.running = active;
+    return { run, finished: active.finished };
+  }
+
+  /** Stops the run unless it may still write; called inside each of its write transactions. */
+  private async fence(runId: string, stop: AbortController, manager: EntityManager): Promise<void> {
+    if (await this.syncs.holdsRun(runId, manager)) return;
+    stop.abort(LOCK_LOST);
+    throw new RunStopped(stopReason(stop.signal));
+  }
+
+  /** From now on no sync starts (503): one accepted now would outlive the process. */
+  onModuleDestroy(): void {
+    this.shuttingDown = true;
   }
 
   /**
    * Stops a running sync at its next page boundary and waits until it has recorded what it stored,
    * before the database closes. A page that outlasts SHUTDOWN_GRACE_SECONDS is given up on: the run
-   * is marked interrupted here, and whatever that page would have stored, the next run fetches.
+   * is marked interrupted here with the accounts it finished, and whatever that page would have
+   * stored, the next run fetches.
    */
   async beforeApplicationShutdown(): Promise<void> {
+    await this.starting; // a start under way when shutdown began: its run is stopped too
     const running = this.running;
     if (!running) return;
-    running.stop.abort();
+    running.stop.abort(SHUTDOWN);
     const graceMs = Math.max(0, this.config.get('SHUTDOWN_GRACE_SECONDS', { infer: true }) * 1000 - 1500);
     let timer: NodeJS.Timeout | undefined;
     const outlasted = new Promise<'outlasted'>((resolve) => (timer = setTimeout(() => resolve('outlasted'), graceMs)));
     const outcome = await Promise.race([running.finished, outlasted]);
     clearTimeout(timer);
     if (outcome === 'outlasted') {
-      this.logger.warn(`sync run ${running.runId} did not stop within the grace period; marking it interrupted`);
-      await this.syncs
-        .finishRun(running.runId, 'interrupted', [], 'interrupted by shutdown before its page finished')
-        .catch(() => undefined);
+      this.logger.warn(`sync run ${running.run.id} did not stop within the grace period; marking it interrupted`);
+      const [current, ...notStarted] = running.screenNames.slice(running.results.length);
+      const accounts = [
+        ...running.results,
+        ...(current ? [{ ...emptyResult(current), status: 'partial' as const, error: OUTLASTED }] : []),
+        ...notStarted.map((screenName) => ({
+          ...emptyResult(screenName),
+          error: `not synced: not started: ${SHUTDOWN}`,
+        })),
+      ];
+      await this.syncs.finishRun(running.run.id, 'interrupted', accounts, OUTLASTED).catch(() => undefined);
     }
   }
 
-  private async execute(run: SyncRun, screenNames: string[], context: RunContext): Promise<SyncRun> {
-    const results: AccountResult[] = [];
+  private async execute(active: ActiveRun, context: RunContext): Promise<SyncRun> {
+    const { run, results } = active;
+    // Old records go at each run's start: one indexed DELETE, by whichever replica holds the lock.
+    await this.syncs
+      .deleteRunsOlderThan(this.config.get('SYNC_RUNS_RETENTION_DAYS', { infer: true }))
+      .catch((error: unknown) => this.logger.warn(`could not delete old sync runs: ${errorMessage(error)}`));
     let runError: string | null = null;
-    for (const screenName of screenNames) {
+    for (const screenName of active.screenNames) {
       if (runError !== null || context.signal.aborted) {
-        const why = runError ?? 'not started: the service was shutting down';
+        const why = runError ?? `not started: ${stopReason(context.signal)}`;
         results.push({ ...emptyResult(screenName), error: `not synced: ${why}` });
         continue;
       }
-      const result = await this.syncAccount(screenName, context).catch((error: unknown) => {
+      const result = await this.syncAccount(run.id, screenName, context).catch((error: unknown) => {
         if (error instanceof RunStopped) runError = error.message;
         return { ...emptyResult(screenName), error: errorMessage(error) };
       });
@@ -114,7 +206,7 @@ export class SyncService implements BeforeApplicationShutdown {
       );
     }
     const status: RunStatus = context.signal.aborted ? 'interrupted' : runStatus(results);
-    const error = runError ?? (context.signal.aborted ? 'interrupted by shutdown' : null);
+    const error = runError ?? (context.signal.aborted ? stopReason(context.signal) : null);
     try {
       return await this.syncs.finishRun(run.id, status, results, error);
     } catch (failure) {
@@ -123,13 +215,15 @@ export class SyncService implements BeforeApplicationShutdown {
     }
   }
 
-  private async syncAccount(screenName: string, context: RunContext): Promise<AccountResult> {
+  private async syncAccount(runId: string, screenName: string, context: RunContext): Promise<AccountResult> {
     const account = await this.syncs.findOrCreateAccount(screenName);
     const result = await new AccountSync(account, context, this.settings, this.api, this.tweets, this.syncs).run();
-    await this.syncs.recordAccountOutcome(screenName, result.status, result.error);
+    await this.syncs.recordAccountOutcome(runId, screenName, result.status, result.error);
     return result;
   }
 }
+
+const OUTLASTED = `${SHUTDOWN} before its page finished`;
 
 // An account that is unknown, suspended or protected is finished: there is nothing more to fetch.
 const FINISHED = new Set(['succeeded', 'not_found', 'protected']);
