@@ -49,13 +49,28 @@ describe.each(DATABASE_KINDS)('TweetsRepository on %s', (kind) => {
   });
 
   it('inserts, then finds nothing to change, then updates only what changed', async () => {
-    expect(await repository.upsertUsers([AUTHOR], 'update')).toEqual({ inserted: 1, updated: 0, unchanged: 0 });
+    expect(await repository.upsertUsers([AUTHOR], 'update')).toEqual({
+      inserted: 1,
+      updated: 0,
+      unchanged: 0,
+      refused: [],
+    });
     const rows = tweets(5);
-    expect(await repository.upsertTweets(rows, 'update')).toEqual({ inserted: 5, updated: 0, unchanged: 0 });
+    expect(await repository.upsertTweets(rows, 'update')).toEqual({
+      inserted: 5,
+      updated: 0,
+      unchanged: 0,
+      refused: [],
+    });
     const before = await stamps();
 
     await sleep(20);
-    expect(await repository.upsertTweets(rows, 'update')).toEqual({ inserted: 0, updated: 0, unchanged: 5 });
+    expect(await repository.upsertTweets(rows, 'update')).toEqual({
+      inserted: 0,
+      updated: 0,
+      unchanged: 5,
+      refused: [],
+    });
     expect(await stamps()).toEqual(before);
 
     const edited = {
@@ -70,6 +85,7 @@ describe.each(DATABASE_KINDS)('TweetsRepository on %s', (kind) => {
       inserted: 1,
       updated: 1,
       unchanged: 2,
+      refused: [],
     });
     const after = await stamps();
     expect(after.get(edited.id)!.updatedAt).toBeGreaterThan(before.get(edited.id)!.updatedAt);
@@ -93,13 +109,19 @@ describe.each(DATABASE_KINDS)('TweetsRepository on %s', (kind) => {
       inserted: 2,
       updated: 0,
       unchanged: 3,
+      refused: [],
     });
     expect((await repository.findTweet(rows[0].id, false))!.text).toBe(rows[0].text);
     const after = await stamps();
     for (const row of rows) expect(after.get(row.id)).toEqual(before.get(row.id));
 
     const renamed = { ...AUTHOR, name: 'renamed' };
-    expect(await repository.upsertUsers([renamed], 'insert-only')).toEqual({ inserted: 0, updated: 0, unchanged: 1 });
+    expect(await repository.upsertUsers([renamed], 'insert-only')).toEqual({
+      inserted: 0,
+      updated: 0,
+      unchanged: 1,
+      refused: [],
+    });
     expect((await repository.findUserByScreenName(AUTHOR.screenName))!.name).toBe(AUTHOR.name);
   });
 
@@ -112,7 +134,7 @@ describe.each(DATABASE_KINDS)('TweetsRepository on %s', (kind) => {
       ],
       'update',
     );
-    expect(counts).toEqual({ inserted: 0, updated: 1, unchanged: 0 });
+    expect(counts).toEqual({ inserted: 0, updated: 1, unchanged: 0, refused: [] });
     expect(await repository.findUserByScreenName('TOKYO_BOT')).toMatchObject({
       followersCount: 2,
       description: 'new bio',
@@ -121,7 +143,12 @@ describe.each(DATABASE_KINDS)('TweetsRepository on %s', (kind) => {
 
   it('stores more rows than fit one statement', async () => {
     await repository.upsertUsers([AUTHOR], 'update');
-    expect(await repository.upsertTweets(tweets(1234), 'update')).toEqual({ inserted: 1234, updated: 0, unchanged: 0 });
+    expect(await repository.upsertTweets(tweets(1234), 'update')).toEqual({
+      inserted: 1234,
+      updated: 0,
+      unchanged: 0,
+      refused: [],
+    });
     expect(await dataSource.query('SELECT count(*)::int AS n FROM tweets')).toEqual([{ n: 1234 }]);
   });
 
@@ -163,6 +190,69 @@ describe.each(DATABASE_KINDS)('TweetsRepository on %s', (kind) => {
     await expect(failing).rejects.toThrow('rolled back on purpose');
     expect(await repository.findUserByScreenName(AUTHOR.screenName)).toBeNull();
     expect(await repository.findUserByScreenName(other.screenName)).toMatchObject({ id: '43' });
+  });
+
+  it('stores text and raw JSON with NUL and lone surrogates cleaned, in every column', async () => {
+    const dirty = 'nul\u0000 and lone \ud800 surrogate 🚀';
+    const clean = 'nul and lone \ufffd surrogate 🚀';
+    await repository.upsertUsers([{ ...AUTHOR, name: dirty, raw: { name: dirty, ['k\u0000']: [dirty] } }], 'update');
+    const [row] = tweets(1);
+    const written = {
+      ...row,
+      text: dirty,
+      source: dirty,
+      entities: { note: dirty },
+      raw: { text: dirty, nested: [dirty] },
+    };
+    expect(await repository.upsertTweets([written], 'update')).toMatchObject({ inserted: 1, refused: [] });
+    expect(await repository.findTweet(row.id, true)).toMatchObject({
+      text: clean,
+      source: clean,
+      entities: { note: clean },
+      raw: { text: clean, nested: [clean] },
+    });
+    expect(await repository.findUserByScreenName(AUTHOR.screenName)).toMatchObject({
+      name: clean,
+      raw: { name: clean, k: [clean] },
+    });
+    // Cleaned the same way each time: a second write of the same tweet changes nothing.
+    expect(await repository.upsertTweets([written], 'update')).toMatchObject({ unchanged: 1 });
+  });
+
+  it.each([
+    ['inside a transaction', true],
+    ['on its own', false],
+  ])('skips a row PostgreSQL refuses, %s, and stores the others of its statement', async (_, inTransaction) => {
+    await repository.upsertUsers([AUTHOR], 'update');
+    const rows = tweets(5);
+    rows[2] = { ...rows[2], likeCount: 1e20 }; // beyond bigint
+    const write = (manager = dataSource.manager) => repository.upsertTweets(rows, 'update', manager);
+    const counts = inTransaction ? await dataSource.transaction((manager) => write(manager)) : await write();
+    expect(counts).toEqual({
+      inserted: 4,
+      updated: 0,
+      unchanged: 0,
+      refused: [{ id: rows[2].id, reason: expect.stringMatching(/out of range for type bigint/) }],
+    });
+    const stored = await dataSource.query<{ id: string }[]>('SELECT id FROM tweets ORDER BY id');
+    expect(stored.map((row) => row.id)).toEqual([rows[0], rows[1], rows[3], rows[4]].map((row) => row.id));
+  });
+
+  it('turns a reference into a timeline tweet and follows a rename in insert-only mode, content frozen', async () => {
+    await repository.upsertUsers([AUTHOR], 'insert-only');
+    const [row] = tweets(1);
+    await repository.upsertTweets([{ ...row, referencedOnly: true }], 'insert-only');
+    expect((await repository.findTweets({ limit: 10, includeRaw: false })).items).toEqual([]);
+    const counts = await repository.upsertTweets([{ ...row, text: 'changed' }], 'insert-only');
+    expect(counts).toEqual({ inserted: 0, updated: 1, unchanged: 0, refused: [] });
+    const listed = (await repository.findTweets({ limit: 10, includeRaw: false })).items;
+    expect(listed).toMatchObject([{ id: row.id, text: row.text, referencedOnly: false }]);
+    // A reference again later does not hide it.
+    await repository.upsertTweets([{ ...row, referencedOnly: true }], 'insert-only');
+    expect((await repository.findTweet(row.id, false))!.referencedOnly).toBe(false);
+
+    await repository.upsertUsers([{ ...AUTHOR, screenName: 'tokyo_bot_new', name: 'renamed' }], 'insert-only');
+    expect(await repository.findUserByScreenName('tokyo_bot_new')).toMatchObject({ id: AUTHOR.id, name: AUTHOR.name });
   });
 });
 
@@ -240,5 +330,8 @@ describe.each(DATABASE_KINDS)('query plans on %s', (kind) => {
     expect(await planOf(() => repository.findTweet('1850000000000000042', false))).toContain('tweets_pkey');
     expect(await planOf(() => repository.findUserByScreenName('GAMMA'))).toContain('twitter_users_screen_name_key');
     expect(await planOf(() => repository.findUsers(20, after))).toContain('twitter_users_newest_idx');
+    expect(await planOf(() => repository.findOldestTimelineTweetId(authors[1].id))).toContain(
+      'tweets_author_newest_idx',
+    );
   });
 });

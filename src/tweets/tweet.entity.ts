@@ -8,7 +8,7 @@ import {
   PrimaryColumn,
   UpdateDateColumn,
 } from 'typeorm';
-import { TwitterUserEntity } from './twitter-user.entity';
+import { COUNT, TwitterUserEntity } from './twitter-user.entity';
 
 export type ReferencedTweetType = 'replied_to' | 'quoted' | 'retweeted';
 
@@ -64,22 +64,22 @@ export class TweetEntity {
   @Column({ name: 'edit_history_tweet_ids', type: 'jsonb', default: () => "'[]'" })
   editHistoryTweetIds!: string[];
 
-  @Column({ name: 'retweet_count', type: 'bigint', nullable: true })
+  @Column({ name: 'retweet_count', type: 'bigint', nullable: true, transformer: COUNT })
   retweetCount!: number | null;
 
-  @Column({ name: 'reply_count', type: 'bigint', nullable: true })
+  @Column({ name: 'reply_count', type: 'bigint', nullable: true, transformer: COUNT })
   replyCount!: number | null;
 
-  @Column({ name: 'like_count', type: 'bigint', nullable: true })
+  @Column({ name: 'like_count', type: 'bigint', nullable: true, transformer: COUNT })
   likeCount!: number | null;
 
-  @Column({ name: 'quote_count', type: 'bigint', nullable: true })
+  @Column({ name: 'quote_count', type: 'bigint', nullable: true, transformer: COUNT })
   quoteCount!: number | null;
 
-  @Column({ name: 'bookmark_count', type: 'bigint', nullable: true })
+  @Column({ name: 'bookmark_count', type: 'bigint', nullable: true, transformer: COUNT })
   bookmarkCount!: number | null;
 
-  @Column({ name: 'impression_count', type: 'bigint', nullable: true })
+  @Column({ name: 'impression_count', type: 'bigint', nullable: true, transformer: COUNT })
   impressionCount!: number | null;
 
   @Column({ type: 'jsonb', nullable: true })
@@ -106,10 +106,11 @@ export class TweetEntity {
   @Column({ name: 'superseded_by', type: 'bigint', nullable: true })
   supersededBy!: string | null;
 
-  // Kept by PostgreSQL from text; only ever read inside SQL.
+  // Kept by PostgreSQL from text; only ever read inside SQL. Nullable in the schema, as generated columns are.
   @Column({
     name: 'search_vector',
     type: 'tsvector',
+    nullable: true,
     select: false,
     insert: false,
     update: false,

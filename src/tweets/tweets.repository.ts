@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, EntityTarget, QueryFailedError } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { Keyset, Page, toPage } from '../pagination/page';
-import type { TweetEntity } from './tweet.entity';
-import type { TwitterUserEntity } from './twitter-user.entity';
+import { cleanJson, cleanText } from './clean-values';
+import { TweetEntity } from './tweet.entity';
+import { TwitterUserEntity } from './twitter-user.entity';
 
 export interface TweetFilter {
   limit: number;
@@ -48,101 +50,126 @@ export interface UserRecord extends Omit<TwitterUserRow, 'screenName'> {
 
 export type SaveMode = 'update' | 'insert-only';
 
+/** A row PostgreSQL refused even after cleaning, and its error. */
+export interface RefusedRow {
+  id: string;
+  reason: string;
+}
+
 export interface UpsertCounts {
   inserted: number;
   updated: number;
   unchanged: number;
+  /** Skipped: the other rows of their statement are stored all the same. */
+  refused: RefusedRow[];
 }
 
-interface ColumnSpec<T> {
-  column: string;
-  cast: string;
-  value: (row: T) => unknown;
-  /** Compared and overwritten on conflict (identity and creation columns never change). */
-  mutable: boolean;
-  /** The value a conflicting row takes, when it is not simply the new one. */
-  merge?: string;
+/** How the upsert treats columns that are not simply content (written, and rewritten in `update` mode). */
+interface UpsertRules<T> {
+  /** Identity and creation: written once, never changed. */
+  fixed: (keyof T & string)[];
+  /** Written by a method of their own, never by the upsert. */
+  apart?: (keyof T & string)[];
+  /** Bookkeeping: follows the API in both save modes; the SQL merging it with the stored value. */
+  bookkeeping?: Partial<Record<keyof T & string, string>>;
 }
 
-const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
-
-const USER_COLUMNS: ColumnSpec<TwitterUserRow>[] = [
-  { column: 'id', cast: 'bigint', value: (u) => u.id, mutable: false },
-  { column: 'screen_name', cast: 'text', value: (u) => u.screenName, mutable: true },
-  { column: 'name', cast: 'text', value: (u) => u.name, mutable: true },
-  { column: 'description', cast: 'text', value: (u) => u.description, mutable: true },
-  { column: 'location', cast: 'text', value: (u) => u.location, mutable: true },
-  { column: 'url', cast: 'text', value: (u) => u.url, mutable: true },
-  { column: 'profile_image_url', cast: 'text', value: (u) => u.profileImageUrl, mutable: true },
-  { column: 'verified', cast: 'boolean', value: (u) => u.verified, mutable: true },
-  { column: 'followers_count', cast: 'bigint', value: (u) => u.followersCount, mutable: true },
-  { column: 'following_count', cast: 'bigint', value: (u) => u.followingCount, mutable: true },
-  { column: 'tweet_count', cast: 'bigint', value: (u) => u.tweetCount, mutable: true },
-  { column: 'listed_count', cast: 'bigint', value: (u) => u.listedCount, mutable: true },
-  { column: 'created_at', cast: 'timestamptz', value: (u) => u.createdAt, mutable: false },
-  { column: 'raw', cast: 'jsonb', value: (u) => json(u.raw), mutable: true },
-];
-
-const TWEET_COLUMNS: ColumnSpec<TweetRow>[] = [
-  { column: 'id', cast: 'bigint', value: (t) => t.id, mutable: false },
-  { column: 'author_id', cast: 'bigint', value: (t) => t.authorId, mutable: false },
-  { column: 'text', cast: 'text', value: (t) => t.text, mutable: true },
-  { column: 'created_at', cast: 'timestamptz', value: (t) => t.createdAt, mutable: false },
-  { column: 'lang', cast: 'text', value: (t) => t.lang, mutable: true },
-  { column: 'conversation_id', cast: 'bigint', value: (t) => t.conversationId, mutable: true },
-  { column: 'in_reply_to_user_id', cast: 'bigint', value: (t) => t.inReplyToUserId, mutable: true },
-  { column: 'in_reply_to_tweet_id', cast: 'bigint', value: (t) => t.inReplyToTweetId, mutable: true },
-  { column: 'referenced_tweets', cast: 'jsonb', value: (t) => json(t.referencedTweets), mutable: true },
-  { column: 'edit_history_tweet_ids', cast: 'jsonb', value: (t) => json(t.editHistoryTweetIds), mutable: true },
-  { column: 'retweet_count', cast: 'bigint', value: (t) => t.retweetCount, mutable: true },
-  { column: 'reply_count', cast: 'bigint', value: (t) => t.replyCount, mutable: true },
-  { column: 'like_count', cast: 'bigint', value: (t) => t.likeCount, mutable: true },
-  { column: 'quote_count', cast: 'bigint', value: (t) => t.quoteCount, mutable: true },
-  { column: 'bookmark_count', cast: 'bigint', value: (t) => t.bookmarkCount, mutable: true },
-  { column: 'impression_count', cast: 'bigint', value: (t) => t.impressionCount, mutable: true },
-  { column: 'entities', cast: 'jsonb', value: (t) => json(t.entities), mutable: true },
-  { column: 'media', cast: 'jsonb', value: (t) => json(t.media), mutable: true },
-  { column: 'source', cast: 'text', value: (t) => t.source, mutable: true },
-  { column: 'possibly_sensitive', cast: 'boolean', value: (t) => t.possiblySensitive, mutable: true },
-  { column: 'raw', cast: 'jsonb', value: (t) => json(t.raw), mutable: true },
+const TWEET_RULES: UpsertRules<TweetEntity> = {
+  fixed: ['id', 'authorId', 'createdAt'],
+  apart: ['supersededBy'],
   // Once seen in a timeline, a tweet stays a timeline tweet when it turns up again as a reference.
-  {
-    column: 'referenced_only',
-    cast: 'boolean',
-    value: (t) => t.referencedOnly,
-    mutable: true,
-    merge: 'target.referenced_only AND EXCLUDED.referenced_only',
-  },
-];
+  bookkeeping: { referencedOnly: 'target.referenced_only AND EXCLUDED.referenced_only' },
+};
+
+const USER_RULES: UpsertRules<TwitterUserEntity> = {
+  fixed: ['id', 'createdAt'],
+  // Lookups by screen name must follow a rename even when the profile is frozen.
+  bookkeeping: { screenName: 'EXCLUDED.screen_name' },
+};
+
+interface WrittenColumn {
+  column: ColumnMetadata;
+  /** On conflict: never, in `update` mode only (content), or in both modes with this merge. */
+  onConflict: 'never' | 'content' | { merge: string };
+}
+
+/**
+ * A table's columns as its entity declares them: the one list the upsert, the SELECT lists and the
+ * row mapping are built from (the migrations are history; a test keeps them equal to the entities).
+ */
+class Table {
+  readonly name: string;
+  /** What a row read for the API holds: every column but the timestamps and search vector SQL keeps. */
+  private readonly readable: ColumnMetadata[];
+  readonly written: WrittenColumn[];
+
+  constructor(
+    private readonly dataSource: DataSource,
+    entity: EntityTarget<object>,
+    rules: UpsertRules<Record<string, unknown>>,
+  ) {
+    const metadata = dataSource.getMetadata(entity);
+    this.name = metadata.tableName;
+    this.readable = metadata.columns.filter((c) => c.isSelect && !c.isCreateDate && !c.isUpdateDate);
+    this.written = this.readable
+      .filter((column) => !rules.apart?.includes(column.propertyName))
+      .map((column) => {
+        const merge = rules.bookkeeping?.[column.propertyName];
+        if (merge !== undefined) return { column, onConflict: { merge } };
+        return { column, onConflict: rules.fixed.includes(column.propertyName) ? 'never' : 'content' };
+      });
+  }
+
+  /** `alias.column, …` of the readable columns but those in `omit` (property names). */
+  select(alias: string, omit: string[] = []): string {
+    return this.readable
+      .filter((column) => !omit.includes(column.propertyName))
+      .map((column) => `${alias}.${column.databaseName}`)
+      .join(', ');
+  }
+
+  /** The entity's properties out of a row of select(), typed as the entity says (dates, counts). */
+  properties(row: Record<string, unknown>): Record<string, unknown> {
+    return Object.fromEntries(
+      this.readable
+        .filter((column) => column.databaseName in row)
+        .map((column) => [
+          column.propertyName,
+          this.dataSource.driver.prepareHydratedValue(row[column.databaseName], column),
+        ]),
+    );
+  }
+}
+
+/** A value as bound to `$n::<type>`, cleaned of what PostgreSQL refuses in text and jsonb. */
+function bindable(column: ColumnMetadata, value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (column.type === 'jsonb') return cleanJson(value);
+  return typeof value === 'string' ? cleanText(value) : value;
+}
 
 // PostgreSQL takes at most 65,535 parameters a statement; 500 rows of ~20 columns stay well below.
 const ROWS_PER_STATEMENT = 500;
 
 // created_at at microsecond precision: a JavaScript Date (milliseconds) would round keysets.
-const KEYSET_CREATED_AT = `to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-
-const TWEET_SELECT = `
-  t.id, t.author_id, t.text, t.created_at, t.lang, t.conversation_id, t.in_reply_to_user_id,
-  t.in_reply_to_tweet_id, t.referenced_tweets, t.edit_history_tweet_ids, t.retweet_count,
-  t.reply_count, t.like_count, t.quote_count, t.bookmark_count, t.impression_count, t.entities,
-  t.media, t.source, t.possibly_sensitive, t.referenced_only, t.superseded_by,
-  u.screen_name AS author_screen_name, u.name AS author_name,
-  u.profile_image_url AS author_profile_image_url,
-  ${KEYSET_CREATED_AT.replace('%s', 't.created_at')} AS keyset_created_at`;
-
-const USER_SELECT = `
-  u.id, u.screen_name, u.name, u.description, u.location, u.url, u.profile_image_url, u.verified,
-  u.followers_count, u.following_count, u.tweet_count, u.listed_count, u.created_at, u.raw,
-  ${KEYSET_CREATED_AT.replace('%s', 'u.created_at')} AS keyset_created_at`;
+const keysetCreatedAt = (alias: string) =>
+  `to_char(${alias}.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_created_at`;
 
 /** The only place with queries on tweets and twitter_users. */
 @Injectable()
 export class TweetsRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  private readonly tweets: Table;
+  private readonly users: Table;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.tweets = new Table(dataSource, TweetEntity, TWEET_RULES);
+    this.users = new Table(dataSource, TwitterUserEntity, USER_RULES);
+  }
 
   /**
-   * Inserts new users and, in `update` mode, rewrites those whose fields changed; one statement per
-   * 500 rows. A stored account whose screen name one of `rows` now holds loses it first (to NULL).
+   * Inserts new users and, in `update` mode, rewrites those whose fields changed (the screen name in
+   * both modes); one statement per 500 rows. A stored account whose screen name one of `rows` now
+   * holds loses it first (to NULL). Rows PostgreSQL refuses are skipped and listed in `refused`.
    */
   async upsertUsers(rows: TwitterUserRow[], mode: SaveMode, manager = this.dataSource.manager): Promise<UpsertCounts> {
     if (rows.length > 0) {
@@ -153,12 +180,15 @@ export class TweetsRepository {
         [rows.map((row) => row.id), rows.map((row) => row.screenName)],
       );
     }
-    return upsert(manager, 'twitter_users', USER_COLUMNS, rows, mode);
+    return upsert(manager, this.users, rows, mode);
   }
 
-  /** As upsertUsers, for tweets; their authors must be stored first. */
+  /**
+   * As upsertUsers, for tweets; their authors must be stored first. Content is frozen in
+   * `insert-only` mode, but a tweet stored as a reference becomes a timeline tweet in both.
+   */
   upsertTweets(rows: TweetRow[], mode: SaveMode, manager = this.dataSource.manager): Promise<UpsertCounts> {
-    return upsert(manager, 'tweets', TWEET_COLUMNS, rows, mode);
+    return upsert(manager, this.tweets, rows, mode);
   }
 
   /** Newest first (created_at, id), one indexed query; `limit + 1` rows are read to know if more follow. */
@@ -183,25 +213,36 @@ export class TweetsRepository {
       );
     }
     const rows: Record<string, unknown>[] = await this.dataSource.query(
-      `SELECT ${TWEET_SELECT}${filter.includeRaw ? ', t.raw' : ''}
+      `SELECT ${this.tweetSelect(filter.includeRaw)}
          FROM tweets t JOIN twitter_users u ON u.id = t.author_id
         WHERE ${where.join(' AND ')}
         ORDER BY t.created_at DESC, t.id DESC
         LIMIT ${param(filter.limit + 1)}`,
       params,
     );
-    return toPage(await this.withReferences(rows.map(toTweetRecord)), filter.limit);
+    return toPage(await this.withReferences(rows.map((row) => this.toTweetRecord(row))), filter.limit);
   }
 
   /** One tweet with its author, or null. */
   async findTweet(id: string, includeRaw: boolean): Promise<TweetRecord | null> {
     const rows: Record<string, unknown>[] = await this.dataSource.query(
-      `SELECT ${TWEET_SELECT}${includeRaw ? ', t.raw' : ''}
+      `SELECT ${this.tweetSelect(includeRaw)}
          FROM tweets t JOIN twitter_users u ON u.id = t.author_id
         WHERE t.id = $1::bigint`,
       [id],
     );
-    return rows.length ? (await this.withReferences([toTweetRecord(rows[0])]))[0] : null;
+    return rows.length ? (await this.withReferences([this.toTweetRecord(rows[0])]))[0] : null;
+  }
+
+  /** The id of the author's oldest listed tweet, or null; read backwards along tweets_author_newest_idx. */
+  async findOldestTimelineTweetId(authorId: string, manager = this.dataSource.manager): Promise<string | null> {
+    const rows: { id: string }[] = await manager.query(
+      `SELECT t.id FROM tweets t
+        WHERE t.author_id = $1::bigint AND NOT t.referenced_only AND t.superseded_by IS NULL
+        ORDER BY t.created_at, t.id LIMIT 1`,
+      [authorId],
+    );
+    return rows[0]?.id ?? null;
   }
 
   /** Points older versions of edited tweets at their newest version, which alone is listed. */
@@ -255,114 +296,131 @@ export class TweetsRepository {
       where = 'WHERE (u.created_at, u.id) < ($2::timestamptz, $3::bigint)';
     }
     const rows: Record<string, unknown>[] = await this.dataSource.query(
-      `SELECT ${USER_SELECT} FROM twitter_users u ${where} ORDER BY u.created_at DESC, u.id DESC LIMIT $1`,
+      `SELECT ${this.userSelect()} FROM twitter_users u ${where} ORDER BY u.created_at DESC, u.id DESC LIMIT $1`,
       params,
     );
-    return toPage(rows.map(toUserRecord), limit);
+    return toPage(
+      rows.map((row) => this.toUserRecord(row)),
+      limit,
+    );
   }
 
   /** The account with this screen name, compared case-insensitively, or null. */
   async findUserByScreenName(screenName: string): Promise<UserRecord | null> {
     const rows: Record<string, unknown>[] = await this.dataSource.query(
-      `SELECT ${USER_SELECT} FROM twitter_users u WHERE lower(u.screen_name) = lower($1)`,
+      `SELECT ${this.userSelect()} FROM twitter_users u WHERE lower(u.screen_name) = lower($1)`,
       [screenName],
     );
-    return rows.length ? toUserRecord(rows[0]) : null;
+    return rows.length ? this.toUserRecord(rows[0]) : null;
   }
+
+  private tweetSelect(includeRaw: boolean): string {
+    return `${this.tweets.select('t', includeRaw ? [] : ['raw'])},
+      u.screen_name AS author_screen_name, u.name AS author_name,
+      u.profile_image_url AS author_profile_image_url, ${keysetCreatedAt('t')}`;
+  }
+
+  private userSelect(): string {
+    return `${this.users.select('u')}, ${keysetCreatedAt('u')}`;
+  }
+
+  private toTweetRecord(row: Record<string, unknown>): TweetRecord {
+    return {
+      ...(this.tweets.properties(row) as TweetRow & Pick<TweetRecord, 'supersededBy'>),
+      referenced: new Map(),
+      authorScreenName: row.author_screen_name as string | null,
+      authorName: row.author_name as string,
+      authorProfileImageUrl: row.author_profile_image_url as string | null,
+      keyset: { createdAt: row.keyset_created_at as string, id: row.id as string },
+    };
+  }
+
+  private toUserRecord(row: Record<string, unknown>): UserRecord {
+    return {
+      ...(this.users.properties(row) as Omit<UserRecord, 'keyset'>),
+      keyset: { createdAt: row.keyset_created_at as string, id: row.id as string },
+    };
+  }
+}
+
+/** The SQLSTATE classes of a value or row PostgreSQL refuses: data exception, integrity, program limit. */
+const REFUSAL = /^(22|23|54)/;
+
+function isRefusal(error: unknown): error is QueryFailedError {
+  return error instanceof QueryFailedError && REFUSAL.test(String((error as { code?: unknown }).code));
 }
 
 async function upsert<T extends { id: string }>(
   manager: EntityManager,
-  table: string,
-  columns: ColumnSpec<T>[],
+  table: Table,
   rows: T[],
   mode: SaveMode,
 ): Promise<UpsertCounts> {
   // One statement may not touch a row twice; the last copy of an id wins.
   const unique = [...new Map(rows.map((row) => [row.id, row])).values()];
-  const counts: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0 };
+  const counts: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0, refused: [] };
+  const add = (written: Omit<UpsertCounts, 'refused'>) => {
+    counts.inserted += written.inserted;
+    counts.updated += written.updated;
+    counts.unchanged += written.unchanged;
+  };
   for (let start = 0; start < unique.length; start += ROWS_PER_STATEMENT) {
     const chunk = unique.slice(start, start + ROWS_PER_STATEMENT);
-    const params: unknown[] = [];
-    const values = chunk.map(
-      (row) => `(${columns.map((c) => `$${params.push(c.value(row) ?? null)}::${c.cast}`).join(', ')})`,
-    );
-    const mutable = columns.filter((c) => c.mutable);
-    const merged = mutable.map((c) => c.merge ?? `EXCLUDED.${c.column}`);
-    const onConflict =
-      mode === 'insert-only'
-        ? 'DO NOTHING'
-        : `DO UPDATE SET ${mutable.map((c, i) => `${c.column} = ${merged[i]}`).join(', ')}, updated_at = now()
-           WHERE (${mutable.map((c) => `target.${c.column}`).join(', ')}) IS DISTINCT FROM (${merged.join(', ')})`;
-    // xmax is 0 only on a freshly inserted row version; unchanged rows are not returned at all.
-    const written: { inserted: boolean }[] = await manager.query(
-      `INSERT INTO ${table} AS target (${columns.map((c) => c.column).join(', ')})
-       VALUES ${values.join(', ')}
-       ON CONFLICT (id) ${onConflict}
-       RETURNING (xmax = 0) AS inserted`,
-      params,
-    );
-    const inserted = written.filter((row) => row.inserted).length;
-    counts.inserted += inserted;
-    counts.updated += written.length - inserted;
-    counts.unchanged += chunk.length - written.length;
+    // Each statement under a savepoint (a transaction of its own outside one), so that a refused
+    // value rolls back only that statement and the rows can be tried one by one.
+    try {
+      add(await manager.transaction((inner) => writeRows(inner, table, chunk, mode)));
+    } catch (error) {
+      if (!isRefusal(error)) throw error;
+      for (const row of chunk) {
+        try {
+          add(await manager.transaction((inner) => writeRows(inner, table, [row], mode)));
+        } catch (rowError) {
+          if (!isRefusal(rowError)) throw rowError;
+          counts.refused.push({ id: row.id, reason: rowError.message });
+        }
+      }
+    }
   }
   return counts;
 }
 
-// bigint counts arrive as strings (pg) or numbers (PGlite); a count fits a JS number.
-const count = (value: unknown) => (value === null || value === undefined ? null : Number(value));
-const date = (value: unknown) => (value instanceof Date ? value : new Date(value as string));
-
-function toTweetRecord(row: Record<string, unknown>): TweetRecord {
-  return {
-    id: row.id as string,
-    authorId: row.author_id as string,
-    text: row.text as string,
-    createdAt: date(row.created_at),
-    lang: row.lang as string | null,
-    conversationId: row.conversation_id as string | null,
-    inReplyToUserId: row.in_reply_to_user_id as string | null,
-    inReplyToTweetId: row.in_reply_to_tweet_id as string | null,
-    referencedTweets: row.referenced_tweets as TweetRecord['referencedTweets'],
-    editHistoryTweetIds: row.edit_history_tweet_ids as string[],
-    retweetCount: count(row.retweet_count),
-    replyCount: count(row.reply_count),
-    likeCount: count(row.like_count),
-    quoteCount: count(row.quote_count),
-    bookmarkCount: count(row.bookmark_count),
-    impressionCount: count(row.impression_count),
-    entities: row.entities as TweetRecord['entities'],
-    media: row.media as TweetRecord['media'],
-    source: row.source as string | null,
-    possiblySensitive: row.possibly_sensitive as boolean | null,
-    raw: row.raw as Record<string, unknown>,
-    referencedOnly: row.referenced_only as boolean,
-    supersededBy: row.superseded_by as string | null,
-    referenced: new Map(),
-    authorScreenName: row.author_screen_name as string | null,
-    authorName: row.author_name as string,
-    authorProfileImageUrl: row.author_profile_image_url as string | null,
-    keyset: { createdAt: row.keyset_created_at as string, id: row.id as string },
-  };
-}
-
-function toUserRecord(row: Record<string, unknown>): UserRecord {
-  return {
-    id: row.id as string,
-    screenName: row.screen_name as string | null,
-    name: row.name as string,
-    description: row.description as string | null,
-    location: row.location as string | null,
-    url: row.url as string | null,
-    profileImageUrl: row.profile_image_url as string | null,
-    verified: row.verified as boolean,
-    followersCount: count(row.followers_count),
-    followingCount: count(row.following_count),
-    tweetCount: count(row.tweet_count),
-    listedCount: count(row.listed_count),
-    createdAt: date(row.created_at),
-    raw: row.raw as Record<string, unknown>,
-    keyset: { createdAt: row.keyset_created_at as string, id: row.id as string },
-  };
+/** One INSERT … ON CONFLICT of `rows` (at most ROWS_PER_STATEMENT). */
+async function writeRows<T>(
+  manager: EntityManager,
+  table: Table,
+  rows: T[],
+  mode: SaveMode,
+): Promise<Omit<UpsertCounts, 'refused'>> {
+  const params: unknown[] = [];
+  const values = rows.map((row) => {
+    const bound = table.written.map(({ column }) => {
+      const value = bindable(column, (row as Record<string, unknown>)[column.propertyName]);
+      return `$${params.push(value)}::${String(column.type)}`;
+    });
+    return `(${bound.join(', ')})`;
+  });
+  // insert-only freezes content; bookkeeping columns follow in both modes.
+  const changed = table.written.filter(
+    ({ onConflict }) => onConflict !== 'never' && (mode === 'update' || onConflict !== 'content'),
+  );
+  const names = changed.map(({ column }) => column.databaseName);
+  const merged = changed.map(({ column, onConflict }) =>
+    typeof onConflict === 'object' ? onConflict.merge : `EXCLUDED.${column.databaseName}`,
+  );
+  const onConflict =
+    changed.length === 0
+      ? 'DO NOTHING'
+      : `DO UPDATE SET ${names.map((name, i) => `${name} = ${merged[i]}`).join(', ')}, updated_at = now()
+         WHERE (${names.map((name) => `target.${name}`).join(', ')}) IS DISTINCT FROM (${merged.join(', ')})`;
+  // xmax is 0 only on a freshly inserted row version; unchanged rows are not returned at all.
+  const written: { inserted: boolean }[] = await manager.query(
+    `INSERT INTO ${table.name} AS target (${table.written.map(({ column }) => column.databaseName).join(', ')})
+     VALUES ${values.join(', ')}
+     ON CONFLICT (id) ${onConflict}
+     RETURNING (xmax = 0) AS inserted`,
+    params,
+  );
+  const inserted = written.filter((row) => row.inserted).length;
+  return { inserted, updated: written.length - inserted, unchanged: rows.length - written.length };
 }

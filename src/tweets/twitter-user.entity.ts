@@ -1,4 +1,10 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn, ValueTransformer } from 'typeorm';
+
+/** A bigint count read as a JS number (pg gives bigint as a string); a count stays below 2^53. */
+export const COUNT: ValueTransformer = {
+  from: (value: unknown) => (value === null || value === undefined ? null : Number(value)),
+  to: (value: unknown) => value,
+};
 
 /** An X account. The id is the identity: screen names change and are reused. */
 @Entity('twitter_users')
@@ -31,16 +37,16 @@ export class TwitterUserEntity {
   @Column({ type: 'boolean', default: false })
   verified!: boolean;
 
-  @Column({ name: 'followers_count', type: 'bigint', nullable: true })
+  @Column({ name: 'followers_count', type: 'bigint', nullable: true, transformer: COUNT })
   followersCount!: number | null;
 
-  @Column({ name: 'following_count', type: 'bigint', nullable: true })
+  @Column({ name: 'following_count', type: 'bigint', nullable: true, transformer: COUNT })
   followingCount!: number | null;
 
-  @Column({ name: 'tweet_count', type: 'bigint', nullable: true })
+  @Column({ name: 'tweet_count', type: 'bigint', nullable: true, transformer: COUNT })
   tweetCount!: number | null;
 
-  @Column({ name: 'listed_count', type: 'bigint', nullable: true })
+  @Column({ name: 'listed_count', type: 'bigint', nullable: true, transformer: COUNT })
   listedCount!: number | null;
 
   @Column({ name: 'created_at', type: 'timestamptz' })
