@@ -11,17 +11,20 @@ function esModulePackages(root = path.join(__dirname, 'node_modules')) {
     .flatMap((entry) =>
       entry.startsWith('@') ? fs.readdirSync(path.join(root, entry)).map((n) => `${entry}/${n}`) : [entry],
     );
-  return names.filter((name) => {
+  return names.flatMap((name) => {
+    // A package's own node_modules holds the versions it needs, ES modules where the top-level ones may not be.
+    const nested = esModulePackages(path.join(root, name, 'node_modules'));
     try {
-      return JSON.parse(fs.readFileSync(path.join(root, name, 'package.json'), 'utf8')).type === 'module';
+      const isModule = JSON.parse(fs.readFileSync(path.join(root, name, 'package.json'), 'utf8')).type === 'module';
+      return isModule ? [name, ...nested] : nested;
     } catch {
-      return false;
+      return nested;
     }
   });
 }
 
 const escape = (name) => name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-const esmOnly = esModulePackages().map(escape);
+const esmOnly = [...new Set(esModulePackages())].map(escape);
 
 /** @type {import('jest').Config} */
 module.exports = {

@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { ApiErrors } from '../openapi/error.dto';
 
 @ApiTags('health')
 @Controller('health')
@@ -12,6 +13,8 @@ export class HealthController {
 
   /** 200 when the database answers within 3 s, 503 otherwise. */
   @Get()
+  @ApiOperation({ summary: 'Check that the service and its database answer' })
+  @ApiErrors(400)
   @HealthCheck()
   check() {
     return this.health.check([() => this.database.pingCheck('database', { timeout: 3000 })]);

@@ -1,24 +1,22 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches, ValidateBy, ValidationArguments } from 'class-validator';
 import { MAX_BIGINT } from '../pagination/cursor';
+import { parseCalendarInstant } from '../pagination/instant';
 import { PageQueryDto } from '../pagination/pagination.dto';
 import { SCREEN_NAME } from '../config/environment';
 
-// An instant needs its offset; a bare date is taken as midnight UTC.
-const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/i;
-
+/** since or until, once IsInstant accepted it: a bare date is midnight UTC. */
 export function parseInstant(value: string): Date {
-  return new Date(value.length === 10 ? `${value}T00:00:00Z` : value);
+  return parseCalendarInstant(value)!;
 }
 
 function IsInstant(): PropertyDecorator {
   return ValidateBy({
     name: 'isInstant',
     validator: {
-      validate: (value) =>
-        typeof value === 'string' && INSTANT.test(value) && !Number.isNaN(parseInstant(value).getTime()),
+      validate: (value) => typeof value === 'string' && parseCalendarInstant(value) !== null,
       defaultMessage: () =>
-        '$property must be an ISO-8601 instant such as 2024-05-01T12:00:00Z (or a date, 2024-05-01)',
+        '$property must be a real ISO-8601 instant from year 1 to 9999, such as 2024-05-01T12:00:00Z (or a date, 2024-05-01)',
     },
   });
 }
@@ -29,8 +27,9 @@ function IsNotBefore(other: string): PropertyDecorator {
     validator: {
       validate: (value, args?: ValidationArguments) => {
         const start = (args?.object as Record<string, unknown>)[other];
-        if (typeof start !== 'string' || typeof value !== 'string') return true;
-        return parseInstant(value) >= parseInstant(start);
+        const [from, to] = [start, value].map((text) => (typeof text === 'string' ? parseCalendarInstant(text) : null));
+        // An invalid since or until is IsInstant's to report.
+        return !from || !to || to >= from;
       },
       defaultMessage: () => `$property must not be earlier than ${other}`,
     },
@@ -56,8 +55,8 @@ export class TweetQueryDto extends PageQueryDto {
 
   @ApiPropertyOptional({ description: 'full-text search: words, "a phrase", or, -excluded' })
   @IsOptional()
-  @IsString()
-  @Length(1, 500)
+  @IsString({ message: 'q must be a string of 1 to 500 characters' })
+  @Length(1, 500, { message: 'q must be a string of 1 to 500 characters' })
   q?: string;
 
   @ApiPropertyOptional({ enum: ['raw'], description: 'raw adds the API object as received' })
@@ -79,7 +78,8 @@ export class TweetIdParams {
   @ValidateBy({
     name: 'isBigint',
     validator: {
-      validate: (value) => typeof value !== 'string' || !/^\d+$/.test(value) || BigInt(value) <= MAX_BIGINT,
+      // Longer or not digits: Matches says so.
+      validate: (value) => typeof value !== 'string' || !/^\d{1,19}$/.test(value) || BigInt(value) <= MAX_BIGINT,
       defaultMessage: () => `id must be at most ${MAX_BIGINT}`,
     },
   })
@@ -87,12 +87,12 @@ export class TweetIdParams {
 }
 
 export class TweetMetricsDto {
-  @ApiProperty({ type: Number, nullable: true }) retweetCount!: number | null;
-  @ApiProperty({ type: Number, nullable: true }) replyCount!: number | null;
-  @ApiProperty({ type: Number, nullable: true }) likeCount!: number | null;
-  @ApiProperty({ type: Number, nullable: true }) quoteCount!: number | null;
-  @ApiProperty({ type: Number, nullable: true }) bookmarkCount!: number | null;
-  @ApiProperty({ type: Number, nullable: true }) impressionCount!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) retweetCount!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) replyCount!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) likeCount!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) quoteCount!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) bookmarkCount!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) impressionCount!: number | null;
 }
 
 export class TweetAuthorDto {
@@ -120,8 +120,12 @@ export class ReferencedTweetDto {
 export class TweetDto {
   @ApiProperty({ example: '1850000000000000001' }) id!: string;
   @ApiProperty({ description: 'full text, HTML escapes decoded' }) text!: string;
-  @ApiProperty({ example: '2024-10-26T14:03:00.000Z' }) createdAt!: string;
-  @ApiProperty({ example: '2024-10-26T10:03:00.000-04:00', description: 'createdAt in APP_TIMEZONE' })
+  @ApiProperty({ format: 'date-time', example: '2024-10-26T14:03:00.000Z' }) createdAt!: string;
+  @ApiProperty({
+    format: 'date-time',
+    example: '2024-10-26T10:03:00.000-04:00',
+    description: 'createdAt in APP_TIMEZONE',
+  })
   createdAtLocal!: string;
   @ApiProperty({ type: String, nullable: true }) lang!: string | null;
   @ApiProperty({ type: String, nullable: true }) conversationId!: string | null;

@@ -1,7 +1,8 @@
 import { Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Environment } from '../config/environment';
+import { ApiErrors } from '../openapi/error.dto';
 import { decodeCursor, encodeCursor } from '../pagination/cursor';
 import { parseInstant, TweetDto, TweetIdParams, TweetLookupQueryDto, TweetPageDto, TweetQueryDto } from './tweet.dto';
 import { toTweetDto } from './tweet-response.mapper';
@@ -20,8 +21,9 @@ export class TweetsController {
   }
 
   @Get()
+  @ApiOperation({ summary: 'List stored tweets' })
   @ApiOkResponse({ type: TweetPageDto, description: 'newest first' })
-  @ApiBadRequestResponse({ description: 'a parameter is invalid; the message names it' })
+  @ApiErrors(400, 503)
   async findTweets(@Query() query: TweetQueryDto): Promise<TweetPageDto> {
     const page = await this.repository.findTweets({
       limit: query.limit,
@@ -39,8 +41,9 @@ export class TweetsController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'Get one stored tweet' })
   @ApiOkResponse({ type: TweetDto })
-  @ApiNotFoundResponse()
+  @ApiErrors(400, 503, { status: 404, description: 'no tweet with this id is stored' })
   async findTweet(@Param() { id }: TweetIdParams, @Query() query: TweetLookupQueryDto): Promise<TweetDto> {
     const tweet = await this.repository.findTweet(id, query.include === 'raw');
     if (!tweet) throw new NotFoundException(`tweet ${id} is not stored`);

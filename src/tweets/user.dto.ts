@@ -9,10 +9,10 @@ export class ScreenNameParams {
 }
 
 export class UserMetricsDto {
-  @ApiProperty({ type: Number, nullable: true }) followersCount!: number | null;
-  @ApiProperty({ type: Number, nullable: true }) followingCount!: number | null;
-  @ApiProperty({ type: Number, nullable: true }) tweetCount!: number | null;
-  @ApiProperty({ type: Number, nullable: true }) listedCount!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) followersCount!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) followingCount!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) tweetCount!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) listedCount!: number | null;
 }
 
 export class UserDto {
@@ -26,8 +26,13 @@ export class UserDto {
   @ApiProperty({ type: String, nullable: true }) profileImageUrl!: string | null;
   @ApiProperty() verified!: boolean;
   @ApiProperty({ type: UserMetricsDto }) metrics!: UserMetricsDto;
-  @ApiProperty({ example: '2007-12-19T20:20:32.000Z' }) createdAt!: string;
-  @ApiProperty({ example: '2007-12-19T15:20:32.000-05:00' }) createdAtLocal!: string;
+  @ApiProperty({ format: 'date-time', example: '2007-12-19T20:20:32.000Z' }) createdAt!: string;
+  @ApiProperty({
+    format: 'date-time',
+    example: '2007-12-19T15:20:32.000-05:00',
+    description: 'createdAt in APP_TIMEZONE',
+  })
+  createdAtLocal!: string;
 }
 
 export class UserPageDto {

@@ -1,7 +1,8 @@
 import { Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Environment } from '../config/environment';
+import { ApiErrors } from '../openapi/error.dto';
 import { decodeCursor, encodeCursor } from '../pagination/cursor';
 import { PageQueryDto } from '../pagination/pagination.dto';
 import { toUserDto } from './tweet-response.mapper';
@@ -21,8 +22,9 @@ export class UsersController {
   }
 
   @Get()
+  @ApiOperation({ summary: 'List stored accounts' })
   @ApiOkResponse({ type: UserPageDto, description: 'newest accounts first' })
-  @ApiBadRequestResponse({ description: 'a parameter is invalid; the message names it' })
+  @ApiErrors(400, 503)
   async findUsers(@Query() query: PageQueryDto): Promise<UserPageDto> {
     const after = query.cursor === undefined ? undefined : (decodeCursor(query.cursor) ?? undefined);
     const page = await this.repository.findUsers(query.limit, after);
@@ -33,8 +35,9 @@ export class UsersController {
   }
 
   @Get(':screenName')
+  @ApiOperation({ summary: 'Get one stored account by screen name' })
   @ApiOkResponse({ type: UserDto })
-  @ApiNotFoundResponse()
+  @ApiErrors(400, 503, { status: 404, description: 'no stored account has this screen name' })
   async findUser(@Param() { screenName }: ScreenNameParams): Promise<UserDto> {
     const user = await this.repository.findUserByScreenName(screenName);
     if (!user) throw new NotFoundException(`user ${screenName} is not stored`);
