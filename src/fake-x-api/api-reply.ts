@@ -3,6 +3,8 @@ export interface ApiReply {
   status: number;
   contentType: string;
   body: string;
+  /** The tweet objects the body holds, counted against the monthly post cap (default 0). */
+  postsDelivered?: number;
 }
 
 /** The content types X sends: v2 with a space before charset, v1.1 without, problems bare. */
@@ -31,6 +33,16 @@ export const v2Unauthorized = (): ApiReply =>
   problem(401, { title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' });
 
 export const v2TooManyRequests = (): ApiReply => plainProblem(429, 'Too Many Requests');
+
+/** 403 for an endpoint that takes only the app's bearer token (observed body, with the double space). */
+export const v2BearerTokenOnly = (): ApiReply =>
+  problem(403, {
+    title: 'Unsupported Authentication',
+    detail:
+      'Authenticating with OAuth 1.0a User Context is forbidden for this endpoint.  Supported authentication types are [OAuth 2.0 Application-Only].',
+    type: 'https://api.twitter.com/2/problems/unsupported-authentication',
+    status: 403,
+  });
 
 export interface ParameterError {
   parameters: Record<string, string[]>;

@@ -105,6 +105,21 @@ describe('fake X API compared with real captures in test/fixtures/x-api/samples'
     expect(Object.keys(answer.data).sort()).toEqual(Object.keys(real.data).sort());
   });
 
+  it('answers GET /2/users/:id with the user.fields of the capture', async () => {
+    const real = readSample('v2/users-by-username-or-id.user-fields.2021.pytwitter.json');
+    const answer = await getJson(`/2/users/${user.id}?user.fields=${Object.keys(real.data).join(',')}`);
+
+    expect(Object.keys(answer)).toEqual(Object.keys(real));
+    expect(Object.keys(answer.data).sort()).toEqual(Object.keys(real.data).sort());
+    expectSameShape('user', [answer.data], [real.data]);
+    expectSameShape(
+      'user.public_metrics',
+      [answer.data.public_metrics],
+      [real.data.public_metrics],
+      specKeys('User', 'public_metrics'),
+    );
+  });
+
   it('answers the default tweet fields and meta of GET /2/users/:id/tweets', async () => {
     const real = readSample('v2/users-tweets.default-fields.2022-10.tweepy.json');
     const answer = await getJson(`/2/users/${user.id}/tweets`);

@@ -7,6 +7,9 @@ export const TIMELINE_REACH = 3200;
 const MAX_EDITS = 5;
 const EDIT_WINDOW_MS = 60 * 60 * 1000;
 
+/** What X accepts as a username. */
+const USERNAME_PATTERN = /^[A-Za-z0-9_]{1,15}$/;
+
 export interface UserMetrics {
   followers_count: number;
   following_count: number;
@@ -173,6 +176,19 @@ export class FakeXApiStore {
   updateUser(id: string, changes: Partial<Omit<StoredUser, 'id' | 'metrics'>>): StoredUser {
     const user = this.requireUser(id);
     Object.assign(user, changes);
+    return user;
+  }
+
+  /**
+   * Gives a user a new username, as X lets an account do: its id, profile and posts stay, and the
+   * old name is free for anyone to take. Refuses a name another user holds (case-insensitively).
+   */
+  renameUser(id: string, username: string): StoredUser {
+    const user = this.requireUser(id);
+    if (!USERNAME_PATTERN.test(username)) throw new Error(`not a valid username: ${username}`);
+    const holder = this.findUserByUsername(username);
+    if (holder && holder.id !== id) throw new Error(`username taken: ${username}`);
+    user.username = username;
     return user;
   }
 

@@ -64,7 +64,26 @@ export function statusesUserTimeline(store: FakeXApiStore, query: URLSearchParam
     .slice(0, count)
     .filter((tweet) => (includeRetweets || !isRetweet(tweet)) && !(excludeReplies && isReply(tweet)))
     .map((tweet) => renderStatus(store, tweet, options));
-  return v1Json(200, statuses);
+  return { ...v1Json(200, statuses), postsDelivered: statuses.reduce((sum, status) => sum + postsIn(status), 0) };
+}
+
+/** GET /1.1/users/show.json: a protected account is shown too (protected: true). */
+export function usersShow(store: FakeXApiStore, query: URLSearchParams): ApiReply {
+  const userId = query.get('user_id');
+  const screenName = query.get('screen_name');
+  // X documents code 38 for a missing parameter; the wording of the message is ours.
+  if (!userId && !screenName) return v1Errors(400, 38, 'user_id or screen_name parameter is missing.');
+  const user = userId ? store.findUserById(userId) : store.findUserByUsername(screenName!);
+  if (!user) return v1Errors(404, 50, 'User not found.');
+  if (user.suspended) return v1Errors(403, 63, 'User has been suspended.');
+  // The real answer also embeds the newest post as `status`; the fake leaves it out.
+  return v1Json(200, renderUser(user));
+}
+
+/** A status, and the retweeted and quoted statuses it carries, each a post X counts as read. */
+function postsIn(status: Record<string, unknown>): number {
+  const nested = [status.retweeted_status, status.quoted_status] as (Record<string, unknown> | undefined)[];
+  return 1 + nested.reduce((sum: number, inner) => sum + (inner ? postsIn(inner) : 0), 0);
 }
 
 /** Marks a value to be written as a bare JSON number with all its digits (see v1Json). */

@@ -99,6 +99,18 @@ const TWEET_EXPANSIONS = [
   'referenced_tweets.id.author_id',
 ];
 const USER_EXPANSIONS = ['affiliation.user_id', 'most_recent_tweet_id', 'pinned_tweet_id'];
+const USAGE_FIELDS = [
+  'cap_reset_day',
+  'daily_client_app_usage',
+  'daily_project_usage',
+  'project_cap',
+  'project_id',
+  'project_usage',
+];
+
+/** The fake's one project, a made-up id. */
+const PROJECT_ID = '1600000000000000000';
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 const USERNAME_PATTERN = /^[A-Za-z0-9_]{1,15}$/;
 const ID_PATTERN = /^[0-9]{1,19}$/;
@@ -127,15 +139,33 @@ export function userByUsername(store: FakeXApiStore, username: string, query: UR
   }
   const selection = readSelection(query, USER_EXPANSIONS, errors);
   if (errors.length) return invalidRequest(errors);
+  return userLookup(store, store.findUserByUsername(username), selection, 'username', username);
+}
 
-  const user = store.findUserByUsername(username);
-  if (!user || user.suspended) return v2Json(200, { errors: [unavailableUser(user, 'username', username)] });
+/** GET /2/users/:id */
+export function userById(store: FakeXApiStore, userId: string, query: URLSearchParams): ApiReply {
+  const errors: ParameterError[] = [];
+  if (!ID_PATTERN.test(userId)) errors.push(parameterError('id', userId, `does not match ${ID_PATTERN.source}`));
+  const selection = readSelection(query, USER_EXPANSIONS, errors);
+  if (errors.length) return invalidRequest(errors);
+  return userLookup(store, store.findUserById(userId), selection, 'id', userId);
+}
+
+function userLookup(
+  store: FakeXApiStore,
+  user: StoredUser | undefined,
+  selection: Selection,
+  parameter: 'username' | 'id',
+  value: string,
+): ApiReply {
+  if (!user || user.suspended) return v2Json(200, { errors: [unavailableUser(user, parameter, value)] });
   const pinned = user.pinnedTweetId ? store.findTweet(user.pinnedTweetId) : undefined;
   const includePinned = selection.expansions.has('pinned_tweet_id') && pinned && !pinned.deleted;
-  return v2Json(200, {
+  const reply = v2Json(200, {
     data: renderUser(store, user, selection.userFields),
     ...(includePinned ? { includes: { tweets: [renderTweet(store, pinned, selection.tweetFields)] } } : {}),
   });
+  return { ...reply, postsDelivered: includePinned ? 1 : 0 };
 }
 
 /** GET /2/users/:id/tweets */
@@ -182,12 +212,61 @@ export function userTimeline(store: FakeXApiStore, userId: string, query: URLSea
 
   const partialErrors: unknown[] = [];
   const includes = buildIncludes(store, page, selection, partialErrors);
-  return v2Json(200, {
+  const reply = v2Json(200, {
     data: page.map((tweet) => renderTweet(store, tweet, selection.tweetFields)),
     ...(includes ? { includes } : {}),
     ...(partialErrors.length ? { errors: partialErrors } : {}),
     meta,
   });
+  return { ...reply, postsDelivered: page.length + (includes?.tweets?.length ?? 0) };
+}
+
+export interface UsageFigures {
+  projectUsage: number;
+  projectCap: number;
+  /** the day of the month (1 to 31) the cap resets, at 00:00 UTC */
+  capResetDayOfMonth: number;
+  countsAsStrings: boolean;
+  nowMs: number;
+}
+
+/**
+ * GET /2/usage/tweets, its default fields. The daily breakdowns are not kept, so asking for them
+ * (usage.fields) adds nothing. The spec's counts are integers; X's own documentation examples show
+ * project_cap and project_usage as strings, which `countsAsStrings` imitates.
+ */
+export function usageTweets(query: URLSearchParams, usage: UsageFigures): ApiReply {
+  const errors: ParameterError[] = [];
+  const days = query.get('days');
+  if (days !== null && !(/^\d+$/.test(days) && Number(days) >= 1 && Number(days) <= 90)) {
+    errors.push(parameterError('days', days, 'is not between 1 and 90'));
+  }
+  readList(query, 'usage.fields', USAGE_FIELDS, errors);
+  if (errors.length) return invalidRequest(errors);
+  return v2Json(200, {
+    data: {
+      // The spec: "Number of days left for the Tweet cap to reset", so not the day of the month itself.
+      cap_reset_day: daysUntilCapReset(usage.capResetDayOfMonth, usage.nowMs),
+      project_cap: usage.countsAsStrings ? String(usage.projectCap) : usage.projectCap,
+      project_id: PROJECT_ID,
+      project_usage: usage.countsAsStrings ? String(usage.projectUsage) : usage.projectUsage,
+    },
+  });
+}
+
+/**
+ * Whole days (rounded up) from `nowMs` to the next 00:00 UTC on `resetDay` of a month; a month
+ * shorter than that resets on its last day. On the reset day itself the next reset is a month away.
+ */
+export function daysUntilCapReset(resetDay: number, nowMs: number): number {
+  const now = new Date(nowMs);
+  const resetIn = (year: number, month: number) => {
+    const daysInMonth = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+    return Date.UTC(year, month, Math.min(resetDay, daysInMonth));
+  };
+  let nextReset = resetIn(now.getUTCFullYear(), now.getUTCMonth());
+  if (nextReset <= nowMs) nextReset = resetIn(now.getUTCFullYear(), now.getUTCMonth() + 1);
+  return Math.ceil((nextReset - nowMs) / DAY_MS);
 }
 
 /** [start, end) of the page within the newest-first list. */

@@ -13,6 +13,7 @@ import {
 import { Environment, twitterCredentials } from '../config/environment';
 import {
   V1Status,
+  V1User,
   V2_EXPANSIONS,
   V2_MEDIA_FIELDS,
   V2_TWEET_FIELDS,
@@ -80,6 +81,17 @@ export interface UserLookup {
   /** Set instead of user for an unknown or suspended account. */
   problem?: { kind: 'not_found' | 'suspended'; detail: string };
   rateLimit: RateLimitState | null;
+  /** Tweet objects the answer delivered (a pinned tweet in includes), which count against the month's cap. */
+  postsDelivered: number;
+}
+
+export interface V1UserLookup {
+  user?: V1User;
+  /** Set instead of user for an unknown (404, code 50) or suspended (403, code 63) account. */
+  problem?: { kind: 'not_found' | 'suspended'; detail: string };
+  rateLimit: RateLimitState | null;
+  /** 1 when X embeds the user's newest post (`status`), else 0. */
+  postsDelivered: number;
 }
 
 export interface TimelinePage {
@@ -88,12 +100,33 @@ export interface TimelinePage {
   /** Set when the account's tweets may not be read (protected, suspended, unknown). */
   problem?: { kind: 'not_found' | 'protected'; detail: string };
   rateLimit: RateLimitState | null;
+  /** Tweet objects the answer delivered: data and includes.tweets. */
+  postsDelivered: number;
 }
 
 export interface StatusesPage {
   statuses: V1Status[];
   rateLimit: RateLimitState | null;
+  /** Tweet objects the answer delivered: the statuses and the retweeted and quoted statuses inside them. */
+  postsDelivered: number;
 }
+
+/** The X project's own figures, from GET /2/usage/tweets. */
+export interface ProjectUsage {
+  /** posts read by the project in the current cap period */
+  projectUsage: number;
+  /** posts the project may read per period */
+  projectCap: number;
+  /** as X sends it: per the OpenAPI spec the number of days left until the cap resets */
+  capResetDay: number | null;
+  rateLimit: RateLimitState | null;
+}
+
+/** What the timeline requests may leave out. */
+export type TimelineExclusion = 'replies' | 'retweets';
+
+/** Whose v1.1 timeline or user: a bare string is a screen name. */
+export type V1Account = string | { userId: string } | { screenName: string };
 
 interface InlineError {
   title?: string;
@@ -111,6 +144,8 @@ const MAX_RESULTS = 100;
 export class TwitterApiClient {
   private readonly client: TwitterApiReadOnly | null;
   private readonly timeout: number;
+  /** GET /2/usage/tweets takes only the app's bearer token. */
+  private readonly canReadUsage: boolean;
 
   constructor(config: ConfigService<Environment, true>) {
     const credentials = twitterCredentials({
@@ -121,6 +156,7 @@ export class TwitterApiClient {
       TWITTER_ACCESS_TOKEN_SECRET: config.get('TWITTER_ACCESS_TOKEN_SECRET', { infer: true }),
     });
     this.timeout = config.get('TWITTER_REQUEST_TIMEOUT_MS', { infer: true });
+    this.canReadUsage = credentials?.kind === 'bearer';
     const baseUrl = config.get('TWITTER_API_BASE_URL', { infer: true });
     const settings = {
       plugins: [redirectTo(baseUrl)],
@@ -148,21 +184,53 @@ export class TwitterApiClient {
     const { data, rateLimit } = await this.get('v2', `users/by/username/${screenName}`, {
       'user.fields': V2_USER_FIELDS,
     });
-    const body = data as { data?: V2User; errors?: InlineError[] };
-    if (body.data) return { user: body.data, rateLimit };
-    const error = body.errors?.[0];
-    if (!error) throw new BadResponseError(`X API answered the lookup of ${screenName} with neither data nor errors`);
-    const suspended = /suspend/i.test(error.detail ?? '') || error.title === 'Forbidden';
-    return {
-      problem: { kind: suspended ? 'suspended' : 'not_found', detail: error.detail ?? error.title ?? 'not found' },
-      rateLimit,
-    };
+    return toUserLookup(data, screenName, rateLimit);
+  }
+
+  /** The account behind a user id, with its profile fields; it finds the account under any name it takes. */
+  async findUserById(userId: string): Promise<UserLookup> {
+    const { data, rateLimit } = await this.get('v2', `users/${userId}`, { 'user.fields': V2_USER_FIELDS });
+    return toUserLookup(data, userId, rateLimit);
+  }
+
+  /** The v1.1 user (users/show.json) by id or screen name; unknown and suspended accounts are a `problem`. */
+  async findV1User(who: { userId: string } | { screenName: string }): Promise<V1UserLookup> {
+    const path = 'users/show.json';
+    try {
+      const { data, rateLimit } = await this.send('v1', path, v1AccountQuery(who));
+      const user = data as Partial<V1User> & { status?: unknown };
+      if (typeof user.id_str !== 'string') throw new BadResponseError(`X API v1.1 ${path} did not answer a user`);
+      return { user: user as V1User, rateLimit, postsDelivered: user.status ? 1 : 0 };
+    } catch (error) {
+      const problem = error instanceof ApiResponseError ? v1UserProblem(error) : undefined;
+      if (!problem) throw translateError(error, path);
+      return { problem, rateLimit: toRateLimitState((error as ApiResponseError).rateLimit), postsDelivered: 0 };
+    }
+  }
+
+  /** The project's posts read and cap (GET /2/usage/tweets); null without a bearer token, which alone may read them. */
+  async fetchUsage(): Promise<ProjectUsage | null> {
+    if (!this.canReadUsage) return null;
+    const { data, rateLimit } = await this.get('v2', 'usage/tweets', {});
+    const usage = (data as { data?: Record<string, unknown> }).data ?? {};
+    const projectUsage = toCount(usage.project_usage);
+    const projectCap = toCount(usage.project_cap);
+    if (projectUsage === null || projectCap === null) {
+      throw new BadResponseError('X API usage/tweets answered without project_usage and project_cap');
+    }
+    return { projectUsage, projectCap, capResetDay: toCount(usage.cap_reset_day), rateLimit };
   }
 
   /** One page of a user's tweets, newest first; since/until ids are exclusive. */
   async fetchTimelinePage(
     userId: string,
-    page: { sinceId?: string; untilId?: string; paginationToken?: string; maxResults: number },
+    page: {
+      sinceId?: string;
+      untilId?: string;
+      paginationToken?: string;
+      maxResults: number;
+      exclude?: TimelineExclusion[];
+    },
   ): Promise<TimelinePage> {
     const query: Record<string, string> = {
       max_results: String(Math.min(MAX_RESULTS, Math.max(5, page.maxResults))),
@@ -174,6 +242,7 @@ export class TwitterApiClient {
     if (page.sinceId) query.since_id = page.sinceId;
     if (page.untilId) query.until_id = page.untilId;
     if (page.paginationToken) query.pagination_token = page.paginationToken;
+    if (page.exclude?.length) query.exclude = page.exclude.join(',');
     const { data, rateLimit } = await this.get('v2', `users/${userId}/tweets`, query);
     const body = data as V2TimelineBody & { errors?: InlineError[]; meta?: { next_token?: string } };
     const error = body.data === undefined ? body.errors?.[0] : undefined;
@@ -187,30 +256,48 @@ export class TwitterApiClient {
           }
         : undefined,
       rateLimit,
+      postsDelivered: (body.data?.length ?? 0) + (body.includes?.tweets?.length ?? 0),
     };
   }
 
-  /** One page of v1.1 statuses/user_timeline (extended text); since_id exclusive, max_id inclusive. */
+  /**
+   * One page of v1.1 statuses/user_timeline (extended text); since_id exclusive, max_id inclusive.
+   * `who` as a bare string is a screen name.
+   */
   async fetchStatusesPage(
-    screenName: string,
-    page: { sinceId?: string; maxId?: string; count: number },
+    who: V1Account,
+    page: { sinceId?: string; maxId?: string; count: number; exclude?: TimelineExclusion[] },
   ): Promise<StatusesPage> {
     const query: Record<string, string> = {
-      screen_name: screenName,
+      ...v1AccountQuery(who),
       count: String(Math.min(200, Math.max(1, page.count))),
       tweet_mode: 'extended',
-      include_rts: 'true',
-      exclude_replies: 'false',
+      include_rts: String(!page.exclude?.includes('retweets')),
+      exclude_replies: String(page.exclude?.includes('replies') === true),
       include_ext_alt_text: 'true',
     };
     if (page.sinceId) query.since_id = page.sinceId;
     if (page.maxId) query.max_id = page.maxId;
     const { data, rateLimit } = await this.get('v1', 'statuses/user_timeline.json', query);
     if (!Array.isArray(data)) throw new BadResponseError('X API v1.1 user_timeline did not answer a list of statuses');
-    return { statuses: data as V1Status[], rateLimit };
+    const statuses = data as V1Status[];
+    return { statuses, rateLimit, postsDelivered: statuses.reduce((sum, status) => sum + postsIn(status), 0) };
   }
 
   private async get(
+    version: 'v1' | 'v2',
+    path: string,
+    query: Record<string, string>,
+  ): Promise<{ data: unknown; rateLimit: RateLimitState | null }> {
+    try {
+      return await this.send(version, path, query);
+    } catch (error) {
+      throw translateError(error, path);
+    }
+  }
+
+  /** The request itself; it throws the library's errors untranslated. */
+  private async send(
     version: 'v1' | 'v2',
     path: string,
     query: Record<string, string>,
@@ -221,16 +308,57 @@ export class TwitterApiClient {
         'no X API credentials: set TWITTER_BEARER_TOKEN, or TWITTER_CONSUMER_KEY, TWITTER_CONSUMER_SECRET, TWITTER_ACCESS_TOKEN and TWITTER_ACCESS_TOKEN_SECRET',
       );
     }
-    try {
-      const response = await this.client[version].get(path, query, { fullResponse: true, timeout: this.timeout });
-      if (typeof response.data !== 'object' || response.data === null) {
-        throw new BadResponseError(`X API answered ${path} with a body that is not JSON`);
-      }
-      return { data: response.data, rateLimit: toRateLimitState(response.rateLimit) };
-    } catch (error) {
-      throw translateError(error, path);
+    const response = await this.client[version].get(path, query, { fullResponse: true, timeout: this.timeout });
+    if (typeof response.data !== 'object' || response.data === null) {
+      throw new BadResponseError(`X API answered ${path} with a body that is not JSON`);
     }
+    return { data: response.data, rateLimit: toRateLimitState(response.rateLimit) };
   }
+}
+
+/** A v2 user lookup's answer: the user, or the unknown or suspended account's error (both come as 200). */
+function toUserLookup(data: unknown, who: string, rateLimit: RateLimitState | null): UserLookup {
+  const body = data as { data?: V2User; includes?: { tweets?: unknown[] }; errors?: InlineError[] };
+  const postsDelivered = body.includes?.tweets?.length ?? 0;
+  if (body.data) return { user: body.data, rateLimit, postsDelivered };
+  const error = body.errors?.[0];
+  if (!error) throw new BadResponseError(`X API answered the lookup of ${who} with neither data nor errors`);
+  const suspended = /suspend/i.test(error.detail ?? '') || error.title === 'Forbidden';
+  return {
+    problem: { kind: suspended ? 'suspended' : 'not_found', detail: error.detail ?? error.title ?? 'not found' },
+    rateLimit,
+    postsDelivered,
+  };
+}
+
+function v1AccountQuery(who: V1Account): Record<string, string> {
+  if (typeof who === 'string') return { screen_name: who };
+  return 'userId' in who ? { user_id: who.userId } : { screen_name: who.screenName };
+}
+
+/** users/show.json tells an unknown account by 404 code 50 and a suspended one by 403 code 63. */
+function v1UserProblem(error: ApiResponseError): V1UserLookup['problem'] {
+  const first = error.errors?.[0] as { code?: number; message?: string } | undefined;
+  if (error.code === 404 && first?.code === 50) {
+    return { kind: 'not_found', detail: first.message ?? 'User not found.' };
+  }
+  if (error.code === 403 && first?.code === 63) {
+    return { kind: 'suspended', detail: first.message ?? 'User has been suspended.' };
+  }
+  return undefined;
+}
+
+/** A status and the retweeted and quoted statuses it carries: each is a post read. */
+function postsIn(status: V1Status): number {
+  const nested = [status.retweeted_status, status.quoted_status];
+  return 1 + nested.reduce((sum, inner) => sum + (inner ? postsIn(inner) : 0), 0);
+}
+
+/** A count as X sends it: a JSON number, or a string of digits as in the usage examples of its documentation. */
+function toCount(value: unknown): number | null {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
+  if (typeof value === 'string' && /^\d{1,15}$/.test(value)) return Number(value);
+  return null;
 }
 
 function redirectTo(baseUrl: string): ITwitterApiClientPlugin {
