@@ -136,6 +136,19 @@ export class Environment {
   @Min(1)
   SYNC_RUNS_RETENTION_DAYS = 90;
 
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt({ message: 'SYNC_CONCURRENCY must be a whole number from 1 to 32' })
+  @Min(1, { message: 'SYNC_CONCURRENCY must be a whole number from 1 to 32' })
+  @Max(32, { message: 'SYNC_CONCURRENCY must be a whole number from 1 to 32' })
+  SYNC_CONCURRENCY = 4;
+
+  /** Posts a UTC calendar month may read; unset: no limit. */
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (value === '' || value === undefined ? undefined : Number(value)))
+  @IsInt({ message: 'SYNC_MONTHLY_POST_BUDGET must be a whole number of posts (at least 1), or unset for no limit' })
+  @Min(1, { message: 'SYNC_MONTHLY_POST_BUDGET must be a whole number of posts (at least 1), or unset for no limit' })
+  SYNC_MONTHLY_POST_BUDGET?: number;
+
   @IsOptional()
   @IsString()
   SYNC_API_TOKEN?: string;
