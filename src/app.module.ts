@@ -8,6 +8,8 @@ import { HealthModule } from './health/health.module';
 import { TasksModule } from './tasks/tasks.module';
 import { TweetsModule } from './tweets/tweets.module';
 import { SyncModule } from './sync/sync.module';
+import { AccountsModule } from './accounts/accounts.module';
+import { UsageModule } from './usage/usage.module';
 
 // Logged requests never carry credentials.
 const REDACTED_HEADERS = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'];
@@ -39,6 +41,8 @@ export class AppModule {
         HealthModule,
         TweetsModule,
         SyncModule,
+        AccountsModule,
+        UsageModule,
         TasksModule,
       ],
     };

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { Client } from 'pg';
-import { createTestDatabase } from './support/databases';
+import { DataSource } from 'typeorm';
+import { buildDataSourceOptions } from '../src/database/data-source-options';
+import { MIGRATIONS } from '../src/database/migrations';
+import { createTestDatabase, DATABASE_KINDS } from './support/databases';
 import { ROOT } from './support/service-process';
 
 const run = promisify(execFile);
@@ -22,12 +25,14 @@ async function migrationRun(variables: Record<string, string>): Promise<string> 
 // typeorm_metadata records the generated search_vector column for TypeORM's schema diff.
 const TABLES = [
   'migrations',
+  'post_reads',
   'schedule_entries',
   'sync_accounts',
   'sync_runs',
   'tweets',
   'twitter_users',
   'typeorm_metadata',
+  'x_project_usage',
 ];
 const TABLES_SQL = `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`;
 const INDEXES_SQL = `SELECT indexname FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname`;
@@ -41,6 +46,8 @@ const INDEXES = [
   'twitter_users_pkey',
   'twitter_users_screen_name_key',
   'sync_accounts_pkey',
+  'sync_accounts_screen_name_key',
+  'sync_accounts_user_id_key',
   'sync_runs_pkey',
   'sync_runs_newest_idx',
   'schedule_entries_pkey',
@@ -100,4 +107,67 @@ describe('npm run migration:run', () => {
       rmSync(workDir, { recursive: true, force: true });
     }
   }, 120_000);
+});
+
+describe.each(DATABASE_KINDS)('the accounts migration, on %s', (kind) => {
+  it('keeps the accounts synced before, with their X casing and what their last run said', async () => {
+    // Two data sources in turn: PGlite in a folder, since one in memory ends with its data source.
+    const database = kind === 'postgres' ? await createTestDatabase(kind) : null;
+    const folder = mkdtempSync(join(tmpdir(), 'tts-accounts-migration-'));
+    const before = MIGRATIONS.findIndex((migration) => migration.name === 'Accounts1764600000000');
+    const options = buildDataSourceOptions({ DATABASE_URL: database?.url, PGLITE_DATA_DIR: join(folder, 'pglite') });
+    const source = new DataSource({ ...options, migrations: MIGRATIONS.slice(0, before) });
+    await source.initialize();
+    try {
+      await source.runMigrations();
+      await source.query(
+        `INSERT INTO twitter_users (id, screen_name, name, created_at, raw) VALUES (11, 'NASA', 'NASA', now(), '{}')`,
+      );
+      await source.query(`
+        INSERT INTO sync_accounts (screen_name, user_id, since_id, backfilled, last_run_at, last_status) VALUES
+          ('nasa', 11, 500, 20, '2026-11-30T10:00:00Z', 'succeeded'),
+          ('hidden', 12, NULL, 0, '2026-11-30T10:00:00Z', 'protected'),
+          ('never_ran', NULL, NULL, 0, NULL, NULL)`);
+      const next = new DataSource({ ...options, migrations: MIGRATIONS });
+      await source.destroy();
+      await next.initialize();
+      try {
+        await next.runMigrations();
+        const rows = await next.query(
+          `SELECT screen_name, user_id::text, since_id::text, status, enabled, exclude, previous_screen_names,
+                  last_succeeded_at IS NOT NULL AS succeeded_once
+             FROM sync_accounts ORDER BY id`,
+        );
+        expect(rows).toEqual([
+          expect.objectContaining({
+            screen_name: 'NASA',
+            user_id: '11',
+            since_id: '500',
+            status: 'active',
+            succeeded_once: true,
+          }),
+          expect.objectContaining({ screen_name: 'hidden', status: 'protected', succeeded_once: false }),
+          expect.objectContaining({
+            screen_name: 'never_ran',
+            status: 'unresolved',
+            enabled: true,
+            exclude: [],
+            previous_screen_names: [],
+          }),
+        ]);
+        await next.undoLastMigration();
+        expect(await next.query(`SELECT screen_name FROM sync_accounts ORDER BY screen_name`)).toEqual([
+          { screen_name: 'hidden' },
+          { screen_name: 'nasa' },
+          { screen_name: 'never_ran' },
+        ]);
+      } finally {
+        await next.destroy();
+      }
+    } finally {
+      if (source.isInitialized) await source.destroy();
+      await database?.drop();
+      rmSync(folder, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -13,7 +13,7 @@ import { startApp } from './support/app';
 import { DATABASE_KINDS, onServer } from './support/databases';
 import { tweetRow, userRow } from './support/fixtures';
 import { OpenApiContract } from './support/openapi-contract';
-import { startSyncFixture, SYNC_TOKEN, SyncFixture } from './support/sync-fixture';
+import { BEARER, startSyncFixture, SYNC_TOKEN, SyncFixture } from './support/sync-fixture';
 
 type Json = Record<string, any>;
 
@@ -68,8 +68,11 @@ export async function exercise(client: Client, token: string) {
   const missing = await client.GET('/tweets/{id}', { params: { path: { id: '1' } } });
   const notFound: string | string[] | undefined = missing.error?.message;
 
-  // The body is optional: the accounts default to TWITTER_SCREEN_NAMES.
-  const sync = await client.POST('/sync', { headers: { authorization: 'Bearer ' + token } });
+  // The body is typed: a screen name the API refuses still compiles, and answers 400.
+  const sync = await client.POST('/sync', {
+    headers: { authorization: 'Bearer ' + token },
+    body: { screenNames: ['not a name'] },
+  });
   const syncError: number | undefined = sync.error?.statusCode;
 
   const schedules = await client.GET('/schedules', { headers: { authorization: 'Bearer ' + token } });
@@ -391,6 +394,161 @@ describe.each(DATABASE_KINDS)('the API as documented at /docs-json, on %s', (kin
       check(await request(url()).get('/health').expect(503));
     }
   });
+
+  it('answers GET /usage as documented, before and after the X project figures are known', async () => {
+    // The fixture's database is down by now (see /health above): a service of its own.
+    const service = await startApp({
+      DATABASE_URL: kind === 'postgres' ? fx.database.url : 'pglite://memory',
+      SYNC_MONTHLY_POST_BUDGET: '5000',
+    });
+    try {
+      const database = service.app.get(DataSource);
+      await database.query('DELETE FROM x_project_usage');
+      const before = check(await request(service.url).get('/usage').expect(200)).body;
+      expect(before).toMatchObject({ budget: 5000, xProjectUsage: null, xProjectCap: null, xCapResetDay: null });
+
+      await database.query(
+        `INSERT INTO post_reads (month, account_id, screen_name, posts)
+         VALUES (date_trunc('month', now() AT TIME ZONE 'UTC')::date, 9999, 'usage_contract', 40)`,
+      );
+      await database.query('INSERT INTO x_project_usage (project_usage, project_cap) VALUES (1200, 10000)');
+      const after = check(await request(service.url).get('/usage').expect(200)).body;
+      expect(after).toMatchObject({ xProjectUsage: 1200, xProjectCap: 10000, xCapResetDay: null });
+      expect(after.byAccount).toContainEqual({ screenName: 'usage_contract', postsRead: 40 });
+      await database.query('UPDATE x_project_usage SET cap_reset_day = 18');
+      expect(check(await request(service.url).get('/usage').expect(200)).body.xCapResetDay).toBe(18);
+
+      check(await request(service.url).get('/usage?probe=%00').expect(400));
+    } finally {
+      await service.close();
+    }
+  });
+
+  // Two services start, each on a fresh PGlite (mostly its migrations): longer than the default timeout.
+  it('answers every accounts route as documented', async () => {
+    // The fixture's database is down by now (see /health above): services of their own, one at a time
+    // (PGlite is one database per process).
+    const databaseUrl = kind === 'postgres' ? fx.database.url : 'pglite://memory';
+    const locked = await startApp({ DATABASE_URL: databaseUrl });
+    try {
+      check(await request(locked.url).post('/accounts').set(AUTH).send({ screenName: 'acct_any' }).expect(403));
+      check(await request(locked.url).patch('/accounts/acct_any').set(AUTH).send({ enabled: false }).expect(403));
+      check(await request(locked.url).delete('/accounts/acct_any').set(AUTH).expect(403));
+    } finally {
+      await locked.close();
+    }
+
+    const service = await startApp({
+      DATABASE_URL: databaseUrl,
+      TWITTER_API_BASE_URL: fx.fake.url,
+      TWITTER_BEARER_TOKEN: BEARER,
+      SYNC_API_TOKEN: SYNC_TOKEN,
+    });
+    const api = () => request(service.url);
+    const finished = (runId: string) =>
+      until(
+        () => api().get(`/sync/runs/${runId}`),
+        (response) => response.body.status !== 'running',
+      );
+    try {
+      for (const username of ['acct_contract', 'acct_synced']) {
+        const user = fx.fake.store.addUser({ username });
+        generateTimeline(fx.fake.store, user.id, { seed: 12, count: 15 });
+      }
+      fx.fake.store.addUser({ username: 'acct_waiting' });
+      fx.fake.clearFaults();
+
+      check(await api().post('/accounts').set(AUTH).send({ screenName: 'ACCT_CONTRACT' }).expect(201));
+      check(await api().post('/accounts').set(AUTH).send({ screenName: 'acct_contract' }).expect(409));
+      check(await api().post('/accounts').set(AUTH).send({ screenName: 'acct_nobody' }).expect(422));
+      check(
+        await api()
+          .post('/accounts')
+          .set(AUTH)
+          .send({ exclude: ['replies'] })
+          .expect(400),
+      );
+      check(await api().post('/accounts').set(AUTH).set('content-type', 'application/xml').send('<a/>').expect(415));
+      const huge = JSON.stringify({ screenName: 'a'.repeat(2 * 1024 * 1024) });
+      check(await api().post('/accounts').set(AUTH).set('content-type', 'application/json').send(huge).expect(413));
+      check(await api().post('/accounts').send({ screenName: 'acct_synced' }).expect(401));
+
+      const started = check(
+        await api().post('/accounts').set(AUTH).send({ screenName: 'acct_synced', syncNow: true }).expect(202),
+      ).body;
+      await finished(started.runId);
+      // A slow X API keeps this run going while the account's own sync is refused.
+      fx.fake.injectFault({ kind: 'delay', ms: 1000 }, { endpoint: 'userTimeline' });
+      const running = (
+        await api()
+          .post('/sync')
+          .set(AUTH)
+          .send({ screenNames: ['acct_contract'] })
+          .expect(202)
+      ).body;
+      const refused = check(
+        await api().post('/accounts').set(AUTH).send({ screenName: 'acct_waiting', syncNow: true }).expect(409),
+      ).body;
+      expect(refused.runId).toBe(running.runId);
+      await finished(running.runId);
+
+      const first = check(await api().get('/accounts?limit=1').expect(200)).body;
+      check(await api().get('/accounts').query({ cursor: first.nextCursor, enabled: 'true' }).expect(200));
+      check(await api().get('/accounts?status=gone').expect(400));
+      const synced = check(await api().get('/accounts/Acct_Synced').expect(200)).body;
+      expect(synced.storedTweets).toBeGreaterThan(0);
+      expect(synced.newestTweetId).toEqual(expect.any(String));
+      expect(synced.lastRunAt).toEqual(expect.any(String));
+      check(await api().get('/accounts/acct_nobody').expect(404));
+      check(await api().get('/accounts/not-a-name!').expect(400));
+
+      check(await api().patch('/accounts/acct_contract').set(AUTH).send({ enabled: false }).expect(200));
+      check(await api().patch('/accounts/acct_contract').set(AUTH).send({}).expect(400));
+      check(
+        await api()
+          .patch('/accounts/acct_nobody')
+          .set(AUTH)
+          .send({ exclude: ['retweets'] })
+          .expect(404),
+      );
+      check(
+        await api()
+          .patch('/accounts/acct_contract')
+          .set(AUTH)
+          .set('content-type', 'application/xml')
+          .send('<a/>')
+          .expect(415),
+      );
+      const hugeChange = JSON.stringify({ exclude: ['r'.repeat(2 * 1024 * 1024)] });
+      check(
+        await api()
+          .patch('/accounts/acct_contract')
+          .set(AUTH)
+          .set('content-type', 'application/json')
+          .send(hugeChange)
+          .expect(413),
+      );
+      check(await api().patch('/accounts/acct_contract').send({ enabled: true }).expect(401));
+
+      check(await api().delete('/accounts/acct_waiting').set(AUTH).expect(204));
+      check(await api().delete('/accounts/acct_synced?purge=true').set(AUTH).expect(200));
+      check(await api().delete('/accounts/acct_contract?purge=maybe').set(AUTH).expect(400));
+      check(await api().delete('/accounts/acct_waiting').set(AUTH).expect(404));
+      check(await api().delete('/accounts/acct_contract').expect(401));
+
+      // Last: from now on this address waits, the right token too.
+      await until(
+        () => api().delete('/accounts/acct_contract').set(WRONG_AUTH),
+        (answer) => answer.status === 429,
+      );
+      check(await api().post('/accounts').set(AUTH).send({ screenName: 'acct_late' }).expect(429));
+      check(await api().patch('/accounts/acct_contract').set(AUTH).send({ enabled: true }).expect(429));
+      check(await api().delete('/accounts/acct_contract').set(AUTH).expect(429));
+    } finally {
+      fx.fake.clearFaults();
+      await service.close();
+    }
+  }, 90_000);
 
   it('has seen every documented answer of every operation', () => {
     const missing = contract.documented().filter((answer) => !contract.seen.has(answer) && !provokedElsewhere(answer));

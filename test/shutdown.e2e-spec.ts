@@ -102,8 +102,7 @@ describe.each(DATABASE_KINDS)('shutting down on %s', (kind: DatabaseKind) => {
       return user;
     });
     // The first account's only page answers at once; the second account's page hangs.
-    running.fake.injectFault({ kind: 'delay', ms: 0 }, { endpoint: 'userTimeline' });
-    running.fake.injectFault({ kind: 'delay', ms: 5000 }, { endpoint: 'userTimeline' });
+    running.fake.injectFault({ kind: 'delay', ms: 5000 }, { path: `/2/users/${hung.id}/tweets` });
     const started = await postSync(running.service.url, { screenNames: [done.username, hung.username] }).expect(202);
     await until(
       () => running.fake.requests().filter((r) => r.endpoint === 'userTimeline').length === 2,

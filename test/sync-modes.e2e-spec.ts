@@ -107,7 +107,8 @@ describe.each(DATABASE_KINDS)('sync modes on %s', (kind) => {
     expect(run.accounts.map((a: Json) => a.status)).toEqual(['failed', 'failed']);
     expect(run.error).toMatch(/401/);
     expect(run.accounts[1].error).toMatch(/not synced.*401/);
-    expect(fx.fake.requests()).toHaveLength(1);
+    // The run's one look at the project's usage, and the one request that met the 401.
+    expect(fx.fake.requests().map((r) => r.endpoint)).toEqual(['usageTweets', 'userByUsername']);
     expect(JSON.stringify(run)).not.toContain('wrong-token-abc');
   });
 
@@ -154,7 +155,7 @@ describe.each(DATABASE_KINDS)('sync modes on %s', (kind) => {
     fx.fake.store.postTweet(user.id, 'after the backfill');
     const next = await syncNow(fx, { screenNames: ['legacy_api'] });
     expect(next.accounts[0]).toMatchObject({ status: 'succeeded', inserted: 1 });
-    expect(fx.fake.requests()[0].query.since_id).toBe(timeline[0].id);
+    expect(fx.fake.requests().find((r) => r.endpoint === 'statusesUserTimeline')?.query.since_id).toBe(timeline[0].id);
   });
 
   it('signs requests with OAuth 1.0a, and fails with a wrong secret', async () => {

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import request from 'supertest';
 import { generateTimeline } from '../src/fake-x-api/timeline.generator';
 import { DATABASE_KINDS } from './support/databases';
-import { listedTweets, startSyncFixture, SyncFixture, syncNow } from './support/sync-fixture';
+import { listedTweets, startSyncFixture, SyncFixture, syncNow, SYNC_TOKEN } from './support/sync-fixture';
 
 jest.setTimeout(120_000);
 
@@ -99,29 +99,68 @@ describe.each(DATABASE_KINDS)('sync storage on %s', (kind) => {
     expect(next.accounts[0]).toMatchObject({ status: 'succeeded', newestId: posted.id, inserted: 1 });
   });
 
-  it.each(['2', '1.1'])('starts over for the new holder of a screen name taken over (API v%s)', async (version) => {
-    fx = await startSyncFixture(kind, { TWITTER_API_VERSION: version });
-    const first = fx.fake.store.addUser({ username: 'wanted_name' });
-    generateTimeline(fx.fake.store, first.id, { seed: 25, count: 40, newestAt: '2024-05-01T00:00:00.000Z' });
-    await syncNow(fx, { screenNames: ['wanted_name'] });
+  it.each(['2', '1.1'])(
+    'follows the account, not the name, when another account takes its screen name (API v%s)',
+    async (version) => {
+      fx = await startSyncFixture(kind, { TWITTER_API_VERSION: version });
+      const first = fx.fake.store.addUser({ username: 'wanted_name' });
+      generateTimeline(fx.fake.store, first.id, { seed: 25, count: 40, newestAt: '2024-05-01T00:00:00.000Z' });
+      await syncNow(fx, { screenNames: ['wanted_name'] });
 
-    fx.fake.store.updateUser(first.id, { username: 'former_holder' });
-    const second = fx.fake.store.addUser({ username: 'wanted_name' });
-    // Older tweets than the first holder's newest, and one newer: a since_id cursor would miss most.
-    generateTimeline(fx.fake.store, second.id, { seed: 26, count: 30, newestAt: '2024-04-01T00:00:00.000Z' });
-    fx.fake.store.postTweet(second.id, 'my name now');
+      fx.fake.store.renameUser(first.id, 'former_holder');
+      const second = fx.fake.store.addUser({ username: 'wanted_name' });
+      // Older tweets than the first holder's newest, and one newer: a since_id cursor would miss most.
+      generateTimeline(fx.fake.store, second.id, { seed: 26, count: 30, newestAt: '2024-04-01T00:00:00.000Z' });
+      fx.fake.store.postTweet(second.id, 'my name now');
+      const moved = fx.fake.store.postTweet(first.id, 'same account, new name');
+      fx.fake.clearRequests();
 
-    const run = await syncNow(fx, { screenNames: ['wanted_name'] });
-    expect(run.accounts[0]).toMatchObject({ status: 'succeeded', userId: second.id, fetched: 31 });
-    expect(await listedIds(fx, 'wanted_name')).toEqual(timelineIds(fx, second.id));
-    // The first holder's tweets stay, under an account whose name is unknown until fetched again.
-    const old = await request(fx.service.url)
-      .get(`/tweets/${timelineIds(fx, first.id)[0]}`)
-      .expect(200);
-    expect(old.body.author).toMatchObject({ id: first.id, screenName: null });
-    const again = await syncNow(fx, { screenNames: ['wanted_name'] });
-    expect(again.accounts[0]).toMatchObject({ status: 'succeeded', userId: second.id, inserted: 0 });
-  });
+      // The account is the first holder's user id: its old name still finds it, and the new holder
+      // of the name is never asked for.
+      const run = await syncNow(fx, { screenNames: ['wanted_name'] });
+      expect(run.accounts[0]).toMatchObject({
+        status: 'succeeded',
+        screenName: 'former_holder',
+        userId: first.id,
+        inserted: 1,
+        newestId: moved.id,
+      });
+      const aboutSecond = fx.fake
+        .requests()
+        .filter(
+          (r) =>
+            r.path.split('/').includes(second.id) ||
+            r.path.endsWith('/wanted_name') ||
+            r.query.user_id === second.id ||
+            r.query.screen_name === 'wanted_name',
+        );
+      expect(aboutSecond).toEqual([]);
+      expect(await listedIds(fx, 'wanted_name')).toEqual([]);
+      expect(await listedIds(fx, 'former_holder')).toEqual(timelineIds(fx, first.id));
+      const old = await request(fx.service.url)
+        .get(`/tweets/${timelineIds(fx, first.id)[1]}`)
+        .expect(200);
+      expect(old.body.author).toMatchObject({ id: first.id, screenName: 'former_holder' });
+
+      // The new holder is another account: once added, it is synced from nothing.
+      await request(fx.service.url)
+        .post('/accounts')
+        .set('authorization', `Bearer ${SYNC_TOKEN}`)
+        .send({ screenName: 'wanted_name' })
+        .expect(201);
+      const added = await syncNow(fx, { screenNames: ['wanted_name'] });
+      expect(added.accounts[0]).toMatchObject({
+        status: 'succeeded',
+        screenName: 'wanted_name',
+        userId: second.id,
+        fetched: 31,
+      });
+      expect(await listedIds(fx, 'wanted_name')).toEqual(timelineIds(fx, second.id));
+      expect(await listedIds(fx, 'former_holder')).toEqual(timelineIds(fx, first.id));
+      const again = await syncNow(fx, { screenNames: ['wanted_name'] });
+      expect(again.accounts[0]).toMatchObject({ status: 'succeeded', userId: second.id, inserted: 0 });
+    },
+  );
 
   it.each(['2', '1.1'])(
     'with SYNC_MAX_BACKFILL=0 stores no history, only what is posted later (API v%s)',

@@ -189,7 +189,8 @@ describe.each(DATABASE_KINDS)('sync on %s', (kind) => {
   it('fails only the account whose timeline keeps failing', async () => {
     const healthy = newAccount(10).user;
     const broken = newAccount(10).user;
-    fx.fake.injectFault({ kind: 'status', status: 500 }, { endpoint: 'userTimeline', times: 4 });
+    const path = `/2/users/${broken.id}/tweets`;
+    fx.fake.injectFault({ kind: 'status', status: 500 }, { endpoint: 'userTimeline', path, times: 4 });
     const run = await syncNow(fx, { screenNames: [broken.username, healthy.username] });
     expect(run.status).toBe('partial');
     expect(run.accounts[0]).toMatchObject({ screenName: broken.username, status: 'failed', fetched: 0 });

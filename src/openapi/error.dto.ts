@@ -20,7 +20,7 @@ export class ErrorDto {
   message!: string | string[];
 }
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503;
 
 const DESCRIPTIONS: Record<ErrorStatus, string> = {
   400: 'a parameter or the body is invalid; the message names it',
@@ -30,6 +30,7 @@ const DESCRIPTIONS: Record<ErrorStatus, string> = {
   409: 'conflicts with the current state; the message says how',
   413: 'the body is larger than 1 MiB',
   415: 'the body is not JSON',
+  422: 'valid, but refused: the message says why',
   429: 'too many failed attempts: wait Retry-After seconds',
   503: 'the database did not answer within DATABASE_STATEMENT_TIMEOUT_MS: try again',
 };

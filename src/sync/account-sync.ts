@@ -1,17 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EntityManager } from 'typeorm';
-import {
-  Gap,
-  isComplete,
-  newestStoredId,
-  NOTHING_STORED,
-  olderGap,
-  recordPage,
-  SyncProgress,
-  topGap,
-} from './sync-progress';
-import { AccountResult, AccountStatus, SyncAccount, SyncRepository } from './sync.repository';
+import { Gap, isComplete, newestStoredId, olderGap, recordPage, SyncProgress, topGap } from './sync-progress';
+import { AccountResult, AccountState, AccountStatus, SyncAccount, SyncRepository } from './sync.repository';
+import { RateLimitBudget, RateLimitWaitTooLong } from './rate-limit-budget';
+import { PostBudget, PostBudgetReached } from '../usage/post-budget';
+import { UsageRepository } from '../usage/usage.repository';
 import {
   AccountUnavailableError,
   AuthError,
@@ -22,7 +16,15 @@ import {
   UsageCapError,
 } from '../x-api/twitter-api.client';
 import { RefusedRow, SaveMode, TweetsRepository } from '../tweets/tweets.repository';
-import { MappedPage, mapV1TimelinePage, mapV2TimelinePage, mapV2User } from '../x-api/x-api.mapper';
+import {
+  MappedPage,
+  mapV1TimelinePage,
+  mapV1User,
+  mapV2TimelinePage,
+  mapV2User,
+  V1User,
+  V2User,
+} from '../x-api/x-api.mapper';
 
 export interface SyncSettings {
   apiVersion: '2' | '1.1';
@@ -36,10 +38,24 @@ export interface SyncSettings {
 export interface RunContext {
   signal: AbortSignal;
   full: boolean;
-  /** Last known rate limit of each endpoint: it is per app or user, so every account spends it. */
-  rateLimits: Map<string, RateLimitState>;
+  /** The rate limit of each endpoint is per app or user: every concurrent account spends it. */
+  rateLimits: RateLimitBudget;
+  /** The month's posts read, against SYNC_MONTHLY_POST_BUDGET. */
+  posts: PostBudget;
   /** Throws RunStopped when the run may no longer write (it lost the sync lock); run inside each page's transaction. */
   fence(manager: EntityManager): Promise<void>;
+  /** Why the run stopped its accounts (a refusal every account would meet), or null while it goes on. */
+  halted(): string | null;
+  /** Stops the run's other accounts before their next request. */
+  halt(reason: string): void;
+}
+
+/** Where an account's part of a run stores what it fetched. */
+export interface SyncStores {
+  api: TwitterApiClient;
+  tweets: TweetsRepository;
+  syncs: SyncRepository;
+  usage: UsageRepository;
 }
 
 /** Ends the account early, keeping what it stored (a rate limit beyond the allowed wait, a shutdown). */
@@ -55,13 +71,6 @@ export class AccountStopped extends Error {
 /** Ends the whole run: every remaining account would meet the same refusal (credentials, usage cap). */
 export class RunStopped extends Error {}
 
-/** A v1.1 timeline page of another account than the stored one: its screen name was taken over. */
-class ScreenNameTakenOver extends Error {
-  constructor(readonly userId: string) {
-    super(`the screen name now belongs to account ${userId}`);
-  }
-}
-
 interface FetchedPage {
   mapped: MappedPage;
   /** The account's own tweets on the page, newest first. */
@@ -75,6 +84,10 @@ const V1_PAGE_SIZE = 200;
 const MAX_RETRIES = 3;
 const RETRY_BASE_MS = 500;
 const MAX_RATE_LIMIT_WAITS = 3;
+// What a page of n tweets can deliver at most, counted against the budget: each tweet, and the
+// posts it references (a quoted reply refers to two), which come along as includes.
+const POSTS_PER_TWEET = 3;
+const V2_MIN_PAGE_SIZE = 5;
 
 export function emptyResult(screenName: string): AccountResult {
   return {
@@ -100,14 +113,12 @@ export class AccountSync {
   private progress: SyncProgress;
 
   constructor(
-    account: SyncAccount,
+    private readonly account: SyncAccount,
     private readonly context: RunContext,
     private readonly settings: SyncSettings,
-    private readonly api: TwitterApiClient,
-    private readonly tweets: TweetsRepository,
-    private readonly syncs: SyncRepository,
+    private readonly stores: SyncStores,
   ) {
-    this.result = emptyResult(account.screenName);
+    this.result = { ...emptyResult(account.screenName), status: 'running' };
     this.userId = account.userId;
     this.progress = account.progress;
   }
@@ -116,40 +127,86 @@ export class AccountSync {
     return this.result.screenName;
   }
 
-  /** Never throws but RunStopped: the outcome, failures included, is in the result. */
+  /** The counts so far, for the run's progress. */
+  snapshot(): AccountResult {
+    return { ...this.result, userId: this.userId, newestId: newestStoredId(this.progress) };
+  }
+
+  /** Never throws: the outcome, failures included, is in the result. */
   async run(): Promise<AccountResult> {
     try {
-      if (this.settings.apiVersion === '2') await this.lookUpUser();
-      try {
-        await this.fetchMissing();
-      } catch (error) {
-        if (!(error instanceof ScreenNameTakenOver)) throw error;
-        // As lookUpUser does for v2: the old cursor says nothing about the new holder's timeline.
-        this.logger.log(`${this.screenName}: ${error.message}, syncing it from scratch`);
-        this.userId = error.userId;
-        this.progress = NOTHING_STORED;
-        await this.fetchMissing();
-      }
+      // Nothing is asked of X, not even the lookup, once the month's budget could not pay for a page.
+      await this.reservePosts(this.minimumPageSize(), this.minimumPageSize(), () => undefined);
+      await this.lookUp();
+      await this.fetchMissing();
       return this.finish('succeeded', null);
     } catch (error) {
-      if (error instanceof RunStopped) throw error;
-      if (error instanceof AccountUnavailableError) return this.finish(error.kind, error.message);
+      // The run stops (SyncService learnt why through halt() or the signal); what was stored counts.
+      if (error instanceof RunStopped) return this.finish(this.result.pages > 0 ? 'partial' : 'failed', error.message);
+      if (error instanceof AccountUnavailableError) {
+        if (error.kind === 'protected') await this.saveState('protected');
+        return this.finish(error.kind, error.message);
+      }
       if (error instanceof AccountStopped) return this.finish(error.status, error.message);
       return this.finish('failed', errorMessage(error));
     }
   }
 
   private finish(status: AccountStatus, error: string | null): AccountResult {
-    return { ...this.result, userId: this.userId, status, error, newestId: newestStoredId(this.progress) };
+    return { ...this.snapshot(), status, error };
   }
 
-  private async lookUpUser(): Promise<void> {
-    const lookup = await this.request('users', () => this.api.findUserByUsername(this.screenName));
-    if (!lookup.user) throw new AccountUnavailableError('not_found', lookup.problem?.detail ?? 'not found');
-    this.logRefused('user', (await this.tweets.upsertUsers([mapV2User(lookup.user)], this.settings.saveMode)).refused);
-    // The screen name now belongs to another account: the old cursor says nothing about it.
-    if (this.userId !== null && this.userId !== lookup.user.id) this.progress = NOTHING_STORED;
-    this.userId = lookup.user.id;
+  /**
+   * Who the account is now. Once resolved it is looked up by user id, so a rename changes only its
+   * name (the old one is kept), and another account taking the old name is never synced by mistake.
+   */
+  private async lookUp(): Promise<void> {
+    const { api } = this.stores;
+    const userId = this.userId;
+    const lookup =
+      this.settings.apiVersion === '1.1'
+        ? await this.request('usersShow', () =>
+            api.findV1User(userId ? { userId } : { screenName: this.account.screenName }),
+          )
+        : userId
+          ? await this.request('userById', () => api.findUserById(userId))
+          : await this.request('userByUsername', () => api.findUserByUsername(this.account.screenName));
+    if (!lookup.user) {
+      const suspended = lookup.problem?.kind === 'suspended';
+      await this.saveState(suspended ? 'suspended' : userId ? 'deleted' : 'unresolved');
+      const detail = lookup.problem?.detail ?? 'not found';
+      const message = suspended
+        ? `the account is suspended (${detail})`
+        : userId
+          ? `the account no longer exists on X (${detail})`
+          : `no X account is named ${this.account.screenName} (${detail})`;
+      throw new AccountUnavailableError('not_found', message);
+    }
+    const user =
+      this.settings.apiVersion === '1.1' ? mapV1User(lookup.user as V1User) : mapV2User(lookup.user as V2User);
+    if (!userId) {
+      const other = await this.stores.syncs.findAccountByUserId(user.id);
+      if (other && other.id !== this.account.id) {
+        throw new Error(`${this.account.screenName} is the X account already followed as ${other.screenName}`);
+      }
+    }
+    const saved = await this.stores.tweets.upsertUsers([user], this.settings.saveMode);
+    this.logRefused('user', saved.refused);
+    const state: AccountState = (lookup.user as { protected?: boolean }).protected ? 'protected' : 'active';
+    const kept = await this.stores.syncs.saveIdentity(this.account.id, {
+      userId: user.id,
+      screenName: user.screenName,
+      status: state,
+    });
+    if (kept.toLowerCase() !== this.account.screenName.toLowerCase()) {
+      this.logger.log(`${this.account.screenName}: renamed on X to ${kept}; followed by its user id ${user.id}`);
+    }
+    this.userId = user.id;
+    this.result.screenName = kept;
+  }
+
+  private async saveState(state: AccountState): Promise<void> {
+    await this.stores.syncs.saveStatus(this.account.id, state);
   }
 
   private async fetchMissing(): Promise<void> {
@@ -165,7 +222,7 @@ export class AccountSync {
     }
     const refresh = this.settings.refreshRecent;
     if (!wasComplete || refresh <= fresh || this.userId === null) return;
-    const oldest = await this.tweets.findOldestTimelineTweetId(this.userId);
+    const oldest = await this.stores.tweets.findOldestTimelineTweetId(this.userId);
     if (oldest !== null) await this.fetchGap({ sinceId: (BigInt(oldest) - 1n).toString() }, false, refresh);
   }
 
@@ -204,9 +261,9 @@ export class AccountSync {
     const { timelineIds } = await this.fetchPage({}, undefined, 1);
     if (timelineIds.length === 0) return 0;
     const progress = { ...this.progress, sinceId: timelineIds[0] };
-    await this.syncs.transaction(async (manager) => {
-      await this.context.fence(manager);
-      await this.syncs.saveProgress(this.screenName, this.userId, progress, manager);
+    await this.stores.syncs.transaction(async (manager) => {
+      await this.holdAccount(manager);
+      await this.stores.syncs.saveProgress(this.account.id, this.userId, progress, manager);
     });
     this.progress = progress;
     this.result.pages++;
@@ -214,16 +271,18 @@ export class AccountSync {
   }
 
   private async fetchPage(gap: Gap, next: FetchedPage['next'], wanted: number): Promise<FetchedPage> {
+    const { api } = this.stores;
+    const userId = this.userId!;
+    const exclude = this.account.exclude;
+    const pageSize = Math.max(this.minimumPageSize(), Math.min(this.maximumPageSize(), wanted));
     if (this.settings.apiVersion === '1.1') {
       const maxId = next?.maxId ?? (gap.untilId ? (BigInt(gap.untilId) - 1n).toString() : undefined);
-      const { statuses } = await this.request('statuses', () =>
-        this.api.fetchStatusesPage(this.screenName, { sinceId: gap.sinceId, maxId, count: V1_PAGE_SIZE }),
+      const { statuses } = await this.reservePosts(pageSize, this.minimumPageSize(), (count) =>
+        this.request('statuses', () =>
+          api.fetchStatusesPage({ userId }, { sinceId: gap.sinceId, maxId, count, exclude }),
+        ),
       );
       const timelineIds = statuses.map((status) => status.id_str);
-      // v1.1 has no user lookup: the statuses' user object says whose timeline this is.
-      const owner = statuses[0]?.user?.id_str;
-      if (owner !== undefined && this.userId !== null && owner !== this.userId) throw new ScreenNameTakenOver(owner);
-      this.userId ??= owner ?? null;
       const oldest = timelineIds[timelineIds.length - 1];
       // v1.1 has no page token: the next page is everything below the oldest id (max_id is inclusive).
       return {
@@ -232,13 +291,16 @@ export class AccountSync {
         next: oldest ? { maxId: (BigInt(oldest) - 1n).toString() } : undefined,
       };
     }
-    const page = await this.request('timeline', () =>
-      this.api.fetchTimelinePage(this.userId!, {
-        sinceId: gap.sinceId,
-        untilId: gap.untilId,
-        paginationToken: next?.token,
-        maxResults: Math.min(V2_PAGE_SIZE, wanted),
-      }),
+    const page = await this.reservePosts(pageSize, this.minimumPageSize(), (maxResults) =>
+      this.request('timeline', () =>
+        api.fetchTimelinePage(userId, {
+          sinceId: gap.sinceId,
+          untilId: gap.untilId,
+          paginationToken: next?.token,
+          maxResults,
+          exclude,
+        }),
+      ),
     );
     if (page.problem) throw new AccountUnavailableError(page.problem.kind, page.problem.detail);
     return {
@@ -248,6 +310,49 @@ export class AccountSync {
     };
   }
 
+  private minimumPageSize(): number {
+    return this.settings.apiVersion === '1.1' ? 1 : V2_MIN_PAGE_SIZE;
+  }
+
+  private maximumPageSize(): number {
+    return this.settings.apiVersion === '1.1' ? V1_PAGE_SIZE : V2_PAGE_SIZE;
+  }
+
+  /**
+   * Asks for a page of at most `pageSize` tweets only if the month's budget can pay for everything
+   * it could deliver (fewer tweets when the budget runs low); then counts what it did deliver.
+   */
+  private async reservePosts<T>(
+    pageSize: number,
+    minimum: number,
+    read: (pageSize: number) => Promise<T> | T,
+  ): Promise<T> {
+    let reserved: number;
+    try {
+      reserved = this.context.posts.reserve(pageSize * POSTS_PER_TWEET, minimum * POSTS_PER_TWEET);
+    } catch (error) {
+      if (error instanceof PostBudgetReached) throw new AccountStopped('partial', error.message);
+      throw error;
+    }
+    let delivered = 0;
+    try {
+      const answer = await read(Math.floor(reserved / POSTS_PER_TWEET));
+      delivered = (answer as { postsDelivered?: number } | undefined)?.postsDelivered ?? 0;
+      return answer;
+    } finally {
+      this.context.posts.settle(reserved, delivered);
+      if (delivered > 0) await this.countPostsRead(delivered);
+    }
+  }
+
+  private async countPostsRead(posts: number): Promise<void> {
+    await this.stores.usage
+      .addPostsRead({ id: this.account.id, screenName: this.screenName }, posts)
+      .catch((error: unknown) =>
+        this.logger.warn(`${this.screenName}: could not count ${posts} posts read: ${errorMessage(error)}`),
+      );
+  }
+
   /** Stores one page in one transaction, with the progress it makes; returns the gap still missing. */
   private async store(
     mapped: MappedPage,
@@ -255,19 +360,22 @@ export class AccountSync {
     progressOf: { gap: Gap; complete: boolean } | null,
   ): Promise<Gap> {
     const mode = this.settings.saveMode;
-    const { counts, recorded } = await this.syncs.transaction(async (manager) => {
-      await this.context.fence(manager);
-      const users = await this.tweets.upsertUsers(mapped.users, mode, manager);
-      this.logRefused('user', users.refused);
-      const counts = await this.tweets.upsertTweets(mapped.tweets, mode, manager);
-      this.logRefused('tweet', counts.refused);
-      // Bookkeeping, not content: older versions stop being listed in insert-only mode too.
-      await this.tweets.markSuperseded(mapped.editedVersions, manager);
-      if (!progressOf) return { counts, recorded: null };
-      const recorded = recordPage(this.progress, progressOf.gap, timelineIds, progressOf.complete);
-      await this.syncs.saveProgress(this.screenName, this.userId, recorded.progress, manager);
-      return { counts, recorded };
-    });
+    const { tweets, syncs } = this.stores;
+    const { counts, recorded } = await retryDeadlock(() =>
+      syncs.transaction(async (manager) => {
+        await this.holdAccount(manager);
+        const users = await tweets.upsertUsers(mapped.users, mode, manager);
+        this.logRefused('user', users.refused);
+        const counts = await tweets.upsertTweets(mapped.tweets, mode, manager);
+        this.logRefused('tweet', counts.refused);
+        // Bookkeeping, not content: older versions stop being listed in insert-only mode too.
+        await tweets.markSuperseded(mapped.editedVersions, manager);
+        if (!progressOf) return { counts, recorded: null };
+        const recorded = recordPage(this.progress, progressOf.gap, timelineIds, progressOf.complete);
+        await syncs.saveProgress(this.account.id, this.userId, recorded.progress, manager);
+        return { counts, recorded };
+      }),
+    );
     this.result.pages++;
     this.result.fetched += timelineIds.length;
     this.result.inserted += counts.inserted;
@@ -280,6 +388,18 @@ export class AccountSync {
     return recorded.gap;
   }
 
+  /**
+   * Inside each page's transaction: the run may still write, and the account still exists. Its row
+   * stays locked until the page commits, so removing the account waits for the page, and the next
+   * page stops.
+   */
+  private async holdAccount(manager: EntityManager): Promise<void> {
+    await this.context.fence(manager);
+    if (!(await this.stores.syncs.lockAccount(this.account.id, manager))) {
+      throw new AccountStopped('partial', 'the account was removed while it synced');
+    }
+  }
+
   /** A refused row is skipped, never blocking its page: the log says which and why. */
   private logRefused(kind: 'user' | 'tweet', refused: RefusedRow[]): void {
     for (const { id, reason } of refused) {
@@ -288,32 +408,45 @@ export class AccountSync {
   }
 
   /**
-   * One API call with the run's policy: wait out a rate limit when it resets soon enough (else stop
-   * the account as partial), retry transient failures with backoff, stop the run on refusals that
-   * every account would meet.
+   * One API call with the run's policy: wait for the endpoint's shared rate limit when it resets
+   * soon enough (else stop the account as partial), retry transient failures with backoff, stop
+   * the run on refusals that every account would meet.
    */
   private async request<T extends { rateLimit: RateLimitState | null }>(
     endpoint: string,
     call: () => Promise<T>,
   ): Promise<T> {
+    const { rateLimits } = this.context;
     let retries = 0;
     let rateLimitWaits = 0;
     for (;;) {
-      const known = this.context.rateLimits.get(endpoint);
-      if (known && known.remaining <= 0) {
-        await this.waitUntil(known.resetAt);
-        this.context.rateLimits.delete(endpoint); // waited out: unknown until the next answer says
-      }
       try {
-        const response = await call();
-        if (response.rateLimit) this.context.rateLimits.set(endpoint, response.rateLimit);
-        return response;
+        await rateLimits.acquire(endpoint, this.context.signal);
       } catch (error) {
+        if (error instanceof RateLimitWaitTooLong) throw new AccountStopped('partial', error.message);
+        throw new AccountStopped('partial', stopReason(this.context.signal));
+      }
+      // Another account met a refusal that this request would meet too: it does not go.
+      const halted = this.context.halted();
+      if (halted !== null) {
+        rateLimits.release(endpoint, null);
+        throw new AccountStopped('failed', `not synced: ${halted}`);
+      }
+      let response: T;
+      try {
+        response = await call();
+      } catch (error) {
+        const refusal = refusalOfEveryAccount(error);
+        // Before the next request waiting for this answer goes: it would meet the same refusal.
+        if (refusal) this.context.halt(refusal.message);
+        rateLimits.release(endpoint, null);
+        if (refusal) throw refusal;
         if (error instanceof RateLimitError) {
           if (!error.resetAt || rateLimitWaits++ >= MAX_RATE_LIMIT_WAITS) {
             throw new AccountStopped('partial', error.message);
           }
-          this.context.rateLimits.set(endpoint, { remaining: 0, resetAt: error.resetAt });
+          // Another client of the same app spent it: everyone waits for this reset.
+          rateLimits.exhausted(endpoint, error.resetAt);
           continue;
         }
         if (error instanceof TransientError && retries < MAX_RETRIES) {
@@ -325,28 +458,11 @@ export class AccountSync {
         if (error instanceof TransientError) {
           throw new Error(`${error.message} (after ${MAX_RETRIES} retries)`, { cause: error });
         }
-        if (error instanceof UsageCapError) {
-          throw new RunStopped(`${error.message}: the X API usage cap is reached`, { cause: error });
-        }
-        if (error instanceof AuthError && error.status !== 403) throw new RunStopped(error.message, { cause: error });
         throw error;
       }
+      rateLimits.release(endpoint, response.rateLimit);
+      return response;
     }
-  }
-
-  private async waitUntil(resetAt: Date): Promise<void> {
-    const wait = resetAt.getTime() + 1000 - Date.now();
-    const allowed = this.settings.maxRateLimitWaitSeconds * 1000;
-    if (wait > allowed) {
-      throw new AccountStopped(
-        'partial',
-        `rate limited until ${resetAt.toISOString()}, beyond SYNC_MAX_RATE_LIMIT_WAIT_SECONDS (${this.settings.maxRateLimitWaitSeconds})`,
-      );
-    }
-    // A reset already past (clock skew) still waits one backoff step: never a back-to-back retry.
-    const pause = Math.max(wait, RETRY_BASE_MS);
-    this.logger.log(`${this.screenName}: rate limited, waiting ${Math.ceil(pause / 1000)} s for the reset`);
-    await this.pause(pause);
   }
 
   private async pause(ms: number): Promise<void> {
@@ -356,6 +472,33 @@ export class AccountSync {
       throw new AccountStopped('partial', stopReason(this.context.signal));
     }
   }
+}
+
+const DEADLOCK_RETRIES = 3;
+
+/**
+ * Pages of concurrent accounts write the same rows (a tweet retweeted by both, its author) and
+ * lock them in the same order, but PostgreSQL may still pick one as a deadlock victim: the page
+ * rolled back whole, so it is written again.
+ */
+async function retryDeadlock<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      const code = (error as { code?: string; driverError?: { code?: string } }).driverError?.code;
+      if (code !== '40P01' || attempt >= DEADLOCK_RETRIES) throw error;
+    }
+  }
+}
+
+/** The run stops on refusals every account would meet: the usage cap, refused credentials. */
+function refusalOfEveryAccount(error: unknown): RunStopped | null {
+  if (error instanceof UsageCapError) {
+    return new RunStopped(`${error.message}: the X API usage cap is reached`, { cause: error });
+  }
+  if (error instanceof AuthError && error.status !== 403) return new RunStopped(error.message, { cause: error });
+  return null;
 }
 
 function emptyPage(): MappedPage {

@@ -10,10 +10,8 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import type { Environment } from '../config/environment';
 import { ApiErrors } from '../openapi/error.dto';
 import { decodeCursor, encodeCursor } from '../pagination/cursor';
 import {
@@ -39,7 +37,6 @@ export class SyncController {
   constructor(
     private readonly sync: SyncService,
     private readonly syncs: SyncRepository,
-    private readonly config: ConfigService<Environment, true>,
   ) {}
 
   @Post()
@@ -65,12 +62,21 @@ export class SyncController {
     @Query() query: SyncQueryDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SyncStartedDto | SyncRunDto> {
-    const screenNames = body.screenNames ?? this.config.get('TWITTER_SCREEN_NAMES', { infer: true });
-    if (screenNames.length === 0) {
-      throw new BadRequestException(['screenNames: no accounts to sync; pass screenNames or set TWITTER_SCREEN_NAMES']);
+    const screenNames = body.screenNames && [
+      ...new Map(body.screenNames.map((name) => [name.toLowerCase(), name])).values(),
+    ];
+    if (!screenNames && !(await this.syncs.hasEnabledAccounts())) {
+      throw new BadRequestException([
+        'screenNames: no accounts to sync; add one with POST /accounts, set TWITTER_SCREEN_NAMES or pass screenNames',
+      ]);
     }
-    const unique = [...new Map(screenNames.map((name) => [name.toLowerCase(), name])).values()];
-    const { run, finished } = await this.sync.startRun('manual', { screenNames: unique, full: body.full });
+    const paused = screenNames ? await this.syncs.findPaused(screenNames) : [];
+    if (paused.length > 0) {
+      throw new BadRequestException([
+        `screenNames: paused accounts are not synced: ${paused.join(', ')} (resume them with PATCH /accounts/{screenName} {"enabled": true})`,
+      ]);
+    }
+    const { run, finished } = await this.sync.startRun('manual', { screenNames, full: body.full });
     void reply.header('Location', `/sync/runs/${run.id}`);
     if (query.wait === 'true') {
       void reply.status(200);

@@ -9,7 +9,12 @@ import type { AccountResult, SyncRun } from './sync.repository';
 const SCREEN_NAMES_MESSAGE = 'screenNames must be an array of 1 to 100 screen names';
 
 export class SyncRequestDto {
-  @ApiPropertyOptional({ type: [String], example: ['NASA'], description: 'default: TWITTER_SCREEN_NAMES' })
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['NASA'],
+    description:
+      'accounts by current or previous screen name (added when not stored yet); default: every enabled account',
+  })
   @IsOptional()
   // One message whichever check fails first: "NASA" (no array) has not "more than 100 elements".
   @IsArray({ message: SCREEN_NAMES_MESSAGE })
@@ -63,7 +68,10 @@ export class SyncConflictDto extends ErrorDto {
 export class AccountResultDto implements AccountResult {
   @ApiProperty() screenName!: string;
   @ApiProperty({ type: String, nullable: true }) userId!: string | null;
-  @ApiProperty({ enum: ['succeeded', 'partial', 'failed', 'not_found', 'protected'] })
+  @ApiProperty({
+    enum: ['succeeded', 'partial', 'failed', 'not_found', 'protected', 'pending', 'running'],
+    description: 'pending (not started yet) and running (its counts so far) only while the run runs',
+  })
   status!: AccountResult['status'];
   @ApiProperty({ type: 'integer' }) pages!: number;
   @ApiProperty({ type: 'integer', description: "the account's tweets fetched" }) fetched!: number;

@@ -18,11 +18,15 @@ import {
   RunStopped,
   stopReason,
   SyncSettings,
+  SyncStores,
 } from './account-sync';
+import { RateLimitBudget } from './rate-limit-budget';
 import { HeldLock, SyncLock } from './sync-lock';
-import { AccountResult, RunStatus, RunTrigger, SyncRepository, SyncRun } from './sync.repository';
+import { AccountResult, RunStatus, RunTrigger, SyncAccount, SyncRepository, SyncRun } from './sync.repository';
 import { TwitterApiClient } from '../x-api/twitter-api.client';
 import { TweetsRepository } from '../tweets/tweets.repository';
+import { PostBudget } from '../usage/post-budget';
+import { UsageRepository } from '../usage/usage.repository';
 
 /** The service is shutting down: a sync started now would outlive the process (503). */
 export class SyncShuttingDownError extends ServiceUnavailableException {
@@ -39,7 +43,7 @@ export class SyncAlreadyRunningError extends ConflictException {
 }
 
 export interface RunOptions {
-  /** Defaults to TWITTER_SCREEN_NAMES. */
+  /** Accounts by current or previous screen name (added when not stored); default: every enabled account. */
   screenNames?: string[];
   /** Re-read each account's whole reachable timeline (3,200 tweets), updating what changed. */
   full?: boolean;
@@ -56,14 +60,16 @@ const BUSY_RETRY_MS = 50;
 
 interface ActiveRun {
   run: SyncRun;
-  screenNames: string[];
-  /** The accounts finished so far, in order. */
+  /** Each account's result so far, in the run's order: pending, running (its counts so far), or how it ended. */
   results: AccountResult[];
   stop: AbortController;
   finished: Promise<SyncRun>;
+  /** The write of `results` under way (GET /sync/runs/:id shows them), and whether they changed since. */
+  saving: Promise<void> | null;
+  changed: boolean;
 }
 
-/** Sync runs: one at a time, each account on its own, every run recorded in sync_runs. */
+/** Sync runs: one at a time, SYNC_CONCURRENCY accounts at once, every run recorded in sync_runs. */
 @Injectable()
 export class SyncService implements OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger(SyncService.name);
@@ -73,13 +79,17 @@ export class SyncService implements OnModuleDestroy, BeforeApplicationShutdown {
   // Starts in this process take turns, so the second of two at once sees the first one's run.
   private starting: Promise<unknown> = Promise.resolve();
 
+  private readonly stores: SyncStores;
+
   constructor(
     private readonly api: TwitterApiClient,
-    private readonly tweets: TweetsRepository,
+    tweets: TweetsRepository,
     private readonly syncs: SyncRepository,
+    private readonly usage: UsageRepository,
     private readonly lock: SyncLock,
     private readonly config: ConfigService<Environment, true>,
   ) {
+    this.stores = { api, tweets, syncs, usage };
     this.settings = {
       apiVersion: config.get('TWITTER_API_VERSION', { infer: true }),
       saveMode: config.get('SYNC_SAVE_MODE', { infer: true }),
@@ -121,15 +131,15 @@ export class SyncService implements OnModuleDestroy, BeforeApplicationShutdown {
     const run = lock.claimed;
     const stop = new AbortController();
     lock.lost.addEventListener('abort', () => stop.abort(LOCK_LOST), { once: true });
-    const context: RunContext = {
-      signal: stop.signal,
-      full: options.full ?? false,
-      rateLimits: new Map(),
-      fence: (manager) => this.fence(run.id, stop, manager),
+    const active: ActiveRun = {
+      run,
+      results: [],
+      stop,
+      finished: Promise.resolve(run),
+      saving: null,
+      changed: false,
     };
-    const screenNames = options.screenNames ?? this.config.get('TWITTER_SCREEN_NAMES', { infer: true });
-    const active: ActiveRun = { run, screenNames, results: [], stop, finished: Promise.resolve(run) };
-    active.finished = this.execute(active, context).finally(async () => {
+    active.finished = this.execute(active, options).finally(async () => {
       this.running = null;
       await lock
         .release()
@@ -169,44 +179,57 @@ export class SyncService implements OnModuleDestroy, BeforeApplicationShutdown {
     clearTimeout(timer);
     if (outcome === 'outlasted') {
       this.logger.warn(`sync run ${running.run.id} did not stop within the grace period; marking it interrupted`);
-      const [current, ...notStarted] = running.screenNames.slice(running.results.length);
-      const accounts = [
-        ...running.results,
-        ...(current ? [{ ...emptyResult(current), status: 'partial' as const, error: OUTLASTED }] : []),
-        ...notStarted.map((screenName) => ({
-          ...emptyResult(screenName),
-          error: `not synced: not started: ${SHUTDOWN}`,
-        })),
-      ];
+      const accounts = running.results.map((result): AccountResult => {
+        if (result.status === 'running') return { ...result, status: 'partial', error: OUTLASTED };
+        if (result.status === 'pending')
+          return { ...result, status: 'failed', error: `not synced: not started: ${SHUTDOWN}` };
+        return result;
+      });
       await this.syncs.finishRun(running.run.id, 'interrupted', accounts, OUTLASTED).catch(() => undefined);
     }
   }
 
-  private async execute(active: ActiveRun, context: RunContext): Promise<SyncRun> {
-    const { run, results } = active;
+  private async execute(active: ActiveRun, options: RunOptions): Promise<SyncRun> {
+    const { run, results, stop } = active;
     // Old records go at each run's start: one indexed DELETE, by whichever replica holds the lock.
     await this.syncs
       .deleteRunsOlderThan(this.config.get('SYNC_RUNS_RETENTION_DAYS', { infer: true }))
       .catch((error: unknown) => this.logger.warn(`could not delete old sync runs: ${errorMessage(error)}`));
     let runError: string | null = null;
-    for (const screenName of active.screenNames) {
-      if (runError !== null || context.signal.aborted) {
-        const why = runError ?? `not started: ${stopReason(context.signal)}`;
-        results.push({ ...emptyResult(screenName), error: `not synced: ${why}` });
-        continue;
-      }
-      const result = await this.syncAccount(run.id, screenName, context).catch((error: unknown) => {
-        if (error instanceof RunStopped) runError = error.message;
-        return { ...emptyResult(screenName), error: errorMessage(error) };
+    try {
+      const accounts = await this.syncs.findAccountsToSync(options.screenNames);
+      results.push(...accounts.map((account) => ({ ...emptyResult(account.screenName), status: 'pending' as const })));
+      const context = await this.runContext(active, options, {
+        halted: () => runError,
+        halt: (reason) => void (runError ??= reason),
       });
-      results.push(result);
-      this.logger.log(
-        `${screenName}: ${result.status}, ${result.pages} pages, ${result.fetched} fetched, ${result.inserted} inserted, ` +
-          `${result.updated} updated, ${result.unchanged} unchanged${result.error ? ` (${result.error})` : ''}`,
-      );
+      const concurrency = this.config.get('SYNC_CONCURRENCY', { infer: true });
+      let next = 0;
+      // Each worker takes the next account waiting; a refusal every account would meet stops them all.
+      const worker = async (): Promise<void> => {
+        for (let index = next++; index < accounts.length; index = next++) {
+          if (runError !== null || stop.signal.aborted) {
+            const why = runError ?? `not started: ${stopReason(stop.signal)}`;
+            results[index] = { ...emptyResult(accounts[index].screenName), error: `not synced: ${why}` };
+            continue;
+          }
+          results[index] = await this.syncAccount(active, index, accounts[index], context).catch(
+            (error: unknown): AccountResult => ({
+              ...emptyResult(accounts[index].screenName),
+              error: errorMessage(error),
+            }),
+          );
+          this.saveResultsSoon(active);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, accounts.length) }, worker));
+    } catch (error) {
+      runError ??= errorMessage(error);
+      this.logger.error(`sync run ${run.id} failed: ${runError}`);
     }
-    const status: RunStatus = context.signal.aborted ? 'interrupted' : runStatus(results);
-    const error = runError ?? (context.signal.aborted ? stopReason(context.signal) : null);
+    await active.saving;
+    const status: RunStatus = stop.signal.aborted ? 'interrupted' : runStatus(results, runError);
+    const error = runError ?? (stop.signal.aborted ? stopReason(stop.signal) : null);
     try {
       return await this.syncs.finishRun(run.id, status, results, error);
     } catch (failure) {
@@ -215,20 +238,91 @@ export class SyncService implements OnModuleDestroy, BeforeApplicationShutdown {
     }
   }
 
-  private async syncAccount(runId: string, screenName: string, context: RunContext): Promise<AccountResult> {
-    const account = await this.syncs.findOrCreateAccount(screenName);
-    const result = await new AccountSync(account, context, this.settings, this.api, this.tweets, this.syncs).run();
-    await this.syncs.recordAccountOutcome(runId, screenName, result.status, result.error);
-    return result;
+  /** What the run's accounts share: the stop signal, the rate limits and the month's post budget. */
+  private async runContext(
+    active: ActiveRun,
+    options: RunOptions,
+    halting: Pick<RunContext, 'halted' | 'halt'>,
+  ): Promise<RunContext> {
+    await this.refreshProjectUsage();
+    const budget = this.config.get('SYNC_MONTHLY_POST_BUDGET', { infer: true }) ?? null;
+    return {
+      signal: active.stop.signal,
+      full: options.full ?? false,
+      rateLimits: new RateLimitBudget({
+        maxWaitSeconds: this.settings.maxRateLimitWaitSeconds,
+        log: (message) => this.logger.log(message),
+      }),
+      posts: new PostBudget(budget, await this.usage.postsReadThisMonth()),
+      fence: (manager) => this.fence(active.run.id, active.stop, manager),
+      ...halting,
+    };
+  }
+
+  /** The X project's own count of posts read this month (bearer token only), once per run. */
+  private async refreshProjectUsage(): Promise<void> {
+    try {
+      const usage = await this.api.fetchUsage();
+      if (usage) await this.usage.saveProjectUsage(usage);
+    } catch (error) {
+      this.logger.warn(`could not read the X project's usage: ${errorMessage(error)}`);
+    }
+  }
+
+  private async syncAccount(
+    active: ActiveRun,
+    index: number,
+    account: SyncAccount,
+    context: RunContext,
+  ): Promise<AccountResult> {
+    const sync = new AccountSync(account, context, this.settings, this.stores);
+    const ticker = setInterval(() => {
+      active.results[index] = sync.snapshot();
+      this.saveResultsSoon(active);
+    }, PROGRESS_INTERVAL_MS);
+    active.results[index] = sync.snapshot();
+    this.saveResultsSoon(active);
+    try {
+      const result = await sync.run();
+      await this.syncs.recordAccountOutcome(active.run.id, account.id, result.status, result.error);
+      this.logger.log(
+        `${result.screenName}: ${result.status}, ${result.pages} pages, ${result.fetched} fetched, ${result.inserted} inserted, ` +
+          `${result.updated} updated, ${result.unchanged} unchanged${result.error ? ` (${result.error})` : ''}`,
+      );
+      return result;
+    } finally {
+      clearInterval(ticker);
+    }
+  }
+
+  /** Writes the run's results so far, one write at a time, the latest winning. */
+  private saveResultsSoon(active: ActiveRun): void {
+    active.changed = true;
+    if (active.saving) return;
+    active.saving = (async () => {
+      while (active.changed) {
+        active.changed = false;
+        await this.syncs
+          .saveRunAccounts(active.run.id, [...active.results])
+          .catch((error: unknown) =>
+            this.logger.warn(`could not record the progress of the run: ${errorMessage(error)}`),
+          );
+      }
+      active.saving = null;
+    })();
   }
 }
+
+// How often a running account's counts are recorded for GET /sync/runs/:id.
+const PROGRESS_INTERVAL_MS = 1000;
 
 const OUTLASTED = `${SHUTDOWN} before its page finished`;
 
 // An account that is unknown, suspended or protected is finished: there is nothing more to fetch.
 const FINISHED = new Set(['succeeded', 'not_found', 'protected']);
 
-function runStatus(results: AccountResult[]): RunStatus {
+function runStatus(results: AccountResult[], runError: string | null): RunStatus {
+  if (results.length === 0) return runError === null ? 'succeeded' : 'failed';
   const finished = results.filter((result) => FINISHED.has(result.status)).length;
   if (finished === results.length) return 'succeeded';
   const failed = results.filter((result) => result.status === 'failed').length;

@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { Environment } from '../config/environment';
 import { errorMessage } from '../sync/account-sync';
-import { SyncRun } from '../sync/sync.repository';
+import { SyncRepository, SyncRun } from '../sync/sync.repository';
 import { SyncAlreadyRunningError, SyncService, SyncShuttingDownError } from '../sync/sync.service';
 import { defaultSchedule, latestTick, nextTick, ScheduleEntry, TaskName } from './schedule';
 import { ScheduleRepository, StoredScheduleEntry } from './schedule.repository';
@@ -14,6 +14,7 @@ const REFRESH_INTERVAL_MS = 2000;
 const LONGEST_TIMER_MS = 24 * 60 * 60 * 1000;
 // A tick missed by more than this while the service was down is caught up once at start-up.
 const CATCH_UP_AFTER_MS = 1000;
+const NOTHING_TO_SYNC = 'nothing to sync: no enabled accounts';
 
 export type TaskOutcome = { kind: 'done'; status: string; result: unknown } | { kind: 'sync'; run: SyncRun };
 
@@ -34,6 +35,7 @@ export class TasksService implements OnApplicationBootstrap, BeforeApplicationSh
   constructor(
     private readonly schedules: ScheduleRepository,
     private readonly sync: SyncService,
+    private readonly syncs: SyncRepository,
     private readonly registry: SchedulerRegistry,
     private readonly config: ConfigService<Environment, true>,
   ) {
@@ -108,9 +110,9 @@ export class TasksService implements OnApplicationBootstrap, BeforeApplicationSh
   async runNow(name: string, trigger: 'manual' | 'schedule' | 'startup' = 'manual'): Promise<TaskOutcome> {
     const entry = this.entries.find((candidate) => candidate.name === name)!;
     if (entry.task === 'sync') {
-      if (trigger !== 'manual' && this.config.get('TWITTER_SCREEN_NAMES', { infer: true }).length === 0) {
-        await this.record(name, 'succeeded', 'nothing to sync: TWITTER_SCREEN_NAMES is empty');
-        return { kind: 'done', status: 'succeeded', result: 'nothing to sync: TWITTER_SCREEN_NAMES is empty' };
+      if (trigger !== 'manual' && !(await this.syncs.hasEnabledAccounts())) {
+        await this.record(name, 'succeeded', NOTHING_TO_SYNC);
+        return { kind: 'done', status: 'succeeded', result: NOTHING_TO_SYNC };
       }
       const { run, finished } = await this.sync.startRun(trigger);
       void finished.then((done) => this.record(name, done.status, { runId: done.id, status: done.status }));

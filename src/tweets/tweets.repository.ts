@@ -350,14 +350,20 @@ function isRefusal(error: unknown): error is QueryFailedError {
   return error instanceof QueryFailedError && REFUSAL.test(String((error as { code?: unknown }).code));
 }
 
+function compareIds(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+}
+
 async function upsert<T extends { id: string }>(
   manager: EntityManager,
   table: Table,
   rows: T[],
   mode: SaveMode,
 ): Promise<UpsertCounts> {
-  // One statement may not touch a row twice; the last copy of an id wins.
-  const unique = [...new Map(rows.map((row) => [row.id, row])).values()];
+  // One statement may not touch a row twice; the last copy of an id wins. In id order, so that
+  // concurrent pages sharing rows (an original retweeted by two accounts, its author) lock them
+  // in the same order and never deadlock.
+  const unique = [...new Map(rows.map((row) => [row.id, row])).values()].sort((a, b) => compareIds(a.id, b.id));
   const counts: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0, refused: [] };
   const add = (written: Omit<UpsertCounts, 'refused'>) => {
     counts.inserted += written.inserted;

@@ -132,6 +132,7 @@ export interface V1User {
   friends_count?: number;
   statuses_count?: number;
   listed_count?: number;
+  protected?: boolean;
   /** "Wed Oct 10 20:19:24 +0000 2018" */
   created_at: string;
 }

@@ -77,7 +77,13 @@ export class OpenApiContract {
     if (!declared) {
       throw new Error(`${key}: status not documented (documented: ${Object.keys(operation.responses).join(', ')})`);
     }
-    const media = declared.content?.['application/json'];
+    if (!declared.content) {
+      // Documented without a body (a 204): the answer has none either.
+      if (response.text) throw new Error(`${key}: documented without a body, answered one: ${response.text}`);
+      this.seen.add(key);
+      return response;
+    }
+    const media = declared.content['application/json'];
     if (!media?.schema) throw new Error(`${key}: no application/json schema documented`);
     if (!String(response.headers['content-type']).startsWith('application/json')) {
       throw new Error(`${key}: answered ${response.headers['content-type']}, documented application/json`);
