@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Keyset, Page, toPage } from '../pagination/page';
 import { SyncProgress } from '../sync/sync-progress';
+import { progressOf } from '../sync/sync.repository';
 
 export const ACCOUNT_STATUSES = ['unresolved', 'active', 'protected', 'suspended', 'deleted'] as const;
 export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
@@ -244,11 +245,7 @@ function toAccount(row: Record<string, unknown>): AccountRecord {
     enabled: row.enabled as boolean,
     exclude: row.exclude as Excluded[],
     status: row.status as AccountStatus,
-    progress: {
-      sinceId: row.since_id as string | null,
-      ranges: row.pending_ranges as SyncProgress['ranges'],
-      backfilled: row.backfilled as number,
-    },
+    progress: progressOf(row),
     previousScreenNames: row.previous_screen_names as string[],
     lastRunAt: toDate(row.last_run_at),
     lastSucceededAt: toDate(row.last_succeeded_at),

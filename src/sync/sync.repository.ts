@@ -327,11 +327,16 @@ function toAccount(row: Record<string, unknown>): SyncAccount {
     userId: row.user_id as string | null,
     state: row.status as AccountState,
     exclude: row.exclude as Exclusion[],
-    progress: {
-      sinceId: row.since_id as string | null,
-      ranges: row.pending_ranges as SyncProgress['ranges'],
-      backfilled: row.backfilled as number,
-    },
+    progress: progressOf(row),
+  };
+}
+
+/** The progress columns of a sync_accounts row (since_id as text). */
+export function progressOf(row: Record<string, unknown>): SyncProgress {
+  return {
+    sinceId: row.since_id as string | null,
+    ranges: row.pending_ranges as SyncProgress['ranges'],
+    backfilled: row.backfilled as number,
   };
 }
 
