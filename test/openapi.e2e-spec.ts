@@ -333,18 +333,6 @@ describe.each(DATABASE_KINDS)('the API as documented at /docs-json, on %s', (kin
     }
   });
 
-  it('answers 403 on the token routes when no SYNC_API_TOKEN is configured', async () => {
-    const service = await startApp({ DATABASE_URL: kind === 'postgres' ? fx.database.url : 'pglite://memory' });
-    try {
-      check(await request(service.url).post('/sync').set(AUTH).expect(403));
-      check(await request(service.url).get('/schedules').set(AUTH).expect(403));
-      check(await request(service.url).patch('/schedules/add').set(AUTH).send({ enabled: true }).expect(403));
-      check(await request(service.url).post('/schedules/add/run').set(AUTH).expect(403));
-    } finally {
-      await service.close();
-    }
-  });
-
   // PGlite has no statement timeout (one connection, in process): PostgreSQL only.
   if (kind === 'postgres') {
     it('answers 503 when a read outlasts the statement timeout', async () => {
@@ -395,6 +383,19 @@ describe.each(DATABASE_KINDS)('the API as documented at /docs-json, on %s', (kin
     }
   });
 
+  // After /health: on PGlite, a second service in this process shares the fixture's database and closes it.
+  it('answers 403 on the token routes when no SYNC_API_TOKEN is configured', async () => {
+    const service = await startApp({ DATABASE_URL: kind === 'postgres' ? fx.database.url : 'pglite://memory' });
+    try {
+      check(await request(service.url).post('/sync').set(AUTH).expect(403));
+      check(await request(service.url).get('/schedules').set(AUTH).expect(403));
+      check(await request(service.url).patch('/schedules/add').set(AUTH).send({ enabled: true }).expect(403));
+      check(await request(service.url).post('/schedules/add/run').set(AUTH).expect(403));
+    } finally {
+      await service.close();
+    }
+  }, 90_000);
+
   it('answers GET /usage as documented, before and after the X project figures are known', async () => {
     // The fixture's database is down by now (see /health above): a service of its own.
     const service = await startApp({
@@ -422,7 +423,7 @@ describe.each(DATABASE_KINDS)('the API as documented at /docs-json, on %s', (kin
     } finally {
       await service.close();
     }
-  });
+  }, 90_000);
 
   // Two services start, each on a fresh PGlite (mostly its migrations): longer than the default timeout.
   it('answers every accounts route as documented', async () => {
