@@ -152,6 +152,9 @@ export class SyncService implements OnModuleDestroy, BeforeApplicationShutdown {
   /** Stops the run unless it may still write; called inside each of its write transactions. */
   private async fence(runId: string, stop: AbortController, manager: EntityManager): Promise<void> {
     if (await this.syncs.holdsRun(runId, manager)) return;
+    if (!stop.signal.aborted) {
+      this.logger.error(`the sync lock was lost: another process interrupted run ${runId}; it stores nothing more`);
+    }
     stop.abort(LOCK_LOST);
     throw new RunStopped(stopReason(stop.signal));
   }
