@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/app.setup';
@@ -10,31 +9,18 @@ import { startFakeXApi } from '../src/fake-x-api/fake-x-api.server';
 import { generateTimeline } from '../src/fake-x-api/timeline.generator';
 import { SyncService } from '../src/sync/sync.service';
 import { TweetRow, TweetsRepository } from '../src/tweets/tweets.repository';
+import { benchConcurrentAccounts } from './accounts.bench';
+import { withDatabase } from './database';
 
 /**
  * `npm run bench`: the upsert path against a hand-written pg baseline of the same SQL on the same
- * rows, and an end-to-end backfill from the fake X API. Ratios are against baselines measured in
- * this same run, so they hold on any machine.
+ * rows, an end-to-end backfill from the fake X API, and many accounts synced concurrently
+ * (bench/accounts.bench.ts; `npm run bench -- --quick` syncs fewer of them). Ratios are against
+ * baselines measured in this same run, so they hold on any machine.
  */
-const SERVER_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ROWS = 20_000;
 const PAGE = 100; // what one sync page upserts in one statement
 const REPEATS = 5;
-
-async function withDatabase<T>(work: (url: string) => Promise<T>): Promise<T> {
-  const name = `tts_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: SERVER_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${name}`;
-  try {
-    return await work(url.toString());
-  } finally {
-    await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
-    await admin.end();
-  }
-}
 
 function tweetRows(count: number, authorId: string, salt: number): TweetRow[] {
   return Array.from({ length: count }, (_, i) => ({
@@ -205,6 +191,7 @@ async function main(): Promise<void> {
   console.log('| --- | ---: | ---: | ---: |');
   await withDatabase((url) => benchBackfill(url, 'PostgreSQL'));
   await benchBackfill('pglite://memory', 'PGlite (in memory)');
+  await benchConcurrentAccounts({ quick: process.argv.includes('--quick') });
 }
 
 main().catch((error: unknown) => {
