@@ -332,8 +332,9 @@ async function syncUnderRateLimit(store: FakeXApiStore, accounts: StoredUser[]):
           const complete = () => accounts.every((account) => stored.get(account.id) === TWEETS_PER_ACCOUNT);
           const elapsedSeconds = () => Number(process.hrtime.bigint() - started) / 1e9;
           while (firstSuccessesPerRun.length < MAX_RUNS && elapsedSeconds() < MAX_LIMITED_SECONDS) {
-            // Every window the last run opened has reset by then.
-            if (firstSuccessesPerRun.length > 0) await sleep(LIMITED.windowSeconds * 1000);
+            // Every window the last run opened has reset by then, by the reset time X stated too
+            // (whole seconds, up to one late): the service remembers a spent window across runs.
+            if (firstSuccessesPerRun.length > 0) await sleep((LIMITED.windowSeconds + 1) * 1000);
             const { run } = await syncAllAccounts(service);
             const before = succeeded.size;
             for (const account of run.accounts) {

@@ -2,7 +2,15 @@ import request from 'supertest';
 import { generateTimeline } from '../src/fake-x-api/timeline.generator';
 import { startApp } from './support/app';
 import { DATABASE_KINDS } from './support/databases';
-import { BEARER, listedTweets, startSyncFixture, SyncFixture, syncNow, SYNC_TOKEN } from './support/sync-fixture';
+import {
+  BEARER,
+  listedTweets,
+  rateLimitWindowPassed,
+  startSyncFixture,
+  SyncFixture,
+  syncNow,
+  SYNC_TOKEN,
+} from './support/sync-fixture';
 
 jest.setTimeout(120_000);
 
@@ -36,11 +44,12 @@ describe.each(DATABASE_KINDS)('sync modes on %s', (kind) => {
     expect(await listedIds(fx, 'insert_only')).toEqual(timelineIds(fx, user.id));
   });
 
-  it('ends an account as partial when the rate limit resets too late, and the next run fills the gap', async () => {
+  it('ends an account as partial when the rate limit resets too late, sends nothing into the spent window, and the next run fills the gap', async () => {
+    const window = { limit: 2, windowSeconds: 1 };
     fx = await startSyncFixture(
       kind,
-      { SYNC_MAX_RATE_LIMIT_WAIT_SECONDS: '1' },
-      { rateLimits: { userTimeline: { limit: 2, windowSeconds: 3600 } } },
+      { SYNC_MAX_RATE_LIMIT_WAIT_SECONDS: '0' },
+      { rateLimits: { userTimeline: window } },
     );
     const user = fx.fake.store.addUser({ username: 'slow_lane' });
     generateTimeline(fx.fake.store, user.id, { seed: 8, count: 420 });
@@ -50,41 +59,51 @@ describe.each(DATABASE_KINDS)('sync modes on %s', (kind) => {
     expect(first.accounts[0].error).toMatch(/SYNC_MAX_RATE_LIMIT_WAIT_SECONDS/);
     expect((await listedIds(fx, 'slow_lane')).length).toBe(200);
 
-    fx.fake.resetRateLimits(); // the window has passed
+    // A run started before the reset knows the window is spent: no request goes into a 429.
+    fx.fake.clearRequests();
+    const early = await syncNow(fx, { screenNames: ['slow_lane'] });
+    expect(early.accounts[0]).toMatchObject({
+      status: 'partial',
+      fetched: 0,
+      error: expect.stringMatching(/^rate limited on/),
+    });
+    expect(fx.fake.requests().filter((r) => r.endpoint === 'userTimeline')).toEqual([]);
+
+    await rateLimitWindowPassed(window.windowSeconds);
     fx.fake.store.postTweet(user.id, 'arrived in between');
     const second = await syncNow(fx, { screenNames: ['slow_lane'] });
     expect(second.accounts[0]).toMatchObject({ status: 'partial', fetched: 101 });
-    fx.fake.resetRateLimits();
+    await rateLimitWindowPassed(window.windowSeconds);
     const third = await syncNow(fx, { screenNames: ['slow_lane'] });
     expect(third.accounts[0]).toMatchObject({ status: 'partial', fetched: 100 });
-    fx.fake.resetRateLimits();
+    await rateLimitWindowPassed(window.windowSeconds);
     const fourth = await syncNow(fx, { screenNames: ['slow_lane'] });
     expect(fourth.accounts[0]).toMatchObject({ status: 'succeeded', fetched: 20 });
     expect(await listedIds(fx, 'slow_lane')).toEqual(timelineIds(fx, user.id));
+    expect(fx.fake.requests().filter((r) => r.status === 429)).toEqual([]);
   });
 
   it('completes a 3,000-tweet backfill over rate-limited runs, fetching every tweet once', async () => {
+    const window = { limit: 10, windowSeconds: 1 };
     fx = await startSyncFixture(
       kind,
-      { SYNC_MAX_RATE_LIMIT_WAIT_SECONDS: '1' },
-      { rateLimits: { userTimeline: { limit: 5, windowSeconds: 900 } } },
+      { SYNC_MAX_RATE_LIMIT_WAIT_SECONDS: '0' },
+      { rateLimits: { userTimeline: window } },
     );
     const user = fx.fake.store.addUser({ username: 'big_history' });
     generateTimeline(fx.fake.store, user.id, { seed: 9, count: 3000 });
     let fetched = 0;
     let runs = 0;
     for (let status = ''; status !== 'succeeded'; runs++) {
-      expect(runs).toBeLessThan(15);
-      fx.fake.resetRateLimits(); // a new window between runs
+      expect(runs).toBeLessThan(10);
+      if (runs > 0) await rateLimitWindowPassed(window.windowSeconds);
       const run = await syncNow(fx, { screenNames: ['big_history'] });
       status = run.accounts[0].status;
       expect(['partial', 'succeeded']).toContain(status);
       fetched += run.accounts[0].fetched;
     }
-    expect(runs).toBeGreaterThan(5);
+    expect(runs).toBeGreaterThan(2);
     expect(fetched).toBe(3000);
-    // Pages of stored history are never asked for twice. (Each run also asks "anything newer than
-    // the newest stored?", the same empty question while nothing new arrives.)
     const pages = fx.fake
       .requests()
       .filter(

@@ -132,6 +132,18 @@ describe('RateLimitBudget', () => {
     expect(gone).toEqual([0]);
   });
 
+  it("holds maxWaitSeconds against X's reset time, not the safety second the wait adds after it", async () => {
+    budget = new RateLimitBudget({ maxWaitSeconds: 0, sleep: time.sleep, now: () => time.now });
+    await answered(0, at(0));
+    const { gone, failed } = acquirers(1);
+    await settled();
+    expect(failed).toEqual([]);
+    expect(time.sleeps.map((sleep) => sleep.ms)).toEqual([1000]);
+    time.wakeAll();
+    await settled();
+    expect(gone).toEqual([0]);
+  });
+
   it('still waits 500 ms for a reset already in the past', async () => {
     await answered(0, at(-10_000));
     const { gone } = acquirers(2);

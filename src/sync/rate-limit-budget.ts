@@ -169,11 +169,11 @@ export class RateLimitBudget {
     let reset = budget.reset;
     if (reset?.spent !== spent) {
       const now = this.now();
-      const wait = spent.resetAt.getTime() + RESET_MARGIN_MS - now;
-      if (wait > this.maxWaitSeconds * 1000) {
+      // The limit is on X's own reset time: the safety margin after it is ours, so always allowed.
+      if (spent.resetAt.getTime() - now > this.maxWaitSeconds * 1000) {
         throw new RateLimitWaitTooLong(endpoint, spent.resetAt, this.maxWaitSeconds);
       }
-      const pause = Math.max(wait, MIN_RESET_WAIT_MS);
+      const pause = Math.max(spent.resetAt.getTime() + RESET_MARGIN_MS - now, MIN_RESET_WAIT_MS);
       reset = budget.reset = { spent, until: now + pause };
       this.log(
         `rate limit of ${endpoint} spent: waiting ${Math.ceil(pause / 1000)} s until ${new Date(reset.until).toISOString()}`,

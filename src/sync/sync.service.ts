@@ -80,6 +80,9 @@ export class SyncService implements OnModuleDestroy, BeforeApplicationShutdown {
   private starting: Promise<unknown> = Promise.resolve();
 
   private readonly stores: SyncStores;
+  // Outlives each run: a run started while a window is still spent waits for its reset instead of
+  // sending a request into a 429 (X's windows last 15 minutes, often longer than a run).
+  private readonly rateLimits: RateLimitBudget;
 
   constructor(
     private readonly api: TwitterApiClient,
@@ -97,6 +100,10 @@ export class SyncService implements OnModuleDestroy, BeforeApplicationShutdown {
       refreshRecent: config.get('SYNC_REFRESH_RECENT', { infer: true }),
       maxRateLimitWaitSeconds: config.get('SYNC_MAX_RATE_LIMIT_WAIT_SECONDS', { infer: true }),
     };
+    this.rateLimits = new RateLimitBudget({
+      maxWaitSeconds: this.settings.maxRateLimitWaitSeconds,
+      log: (message) => this.logger.log(message),
+    });
   }
 
   /**
@@ -252,10 +259,7 @@ export class SyncService implements OnModuleDestroy, BeforeApplicationShutdown {
     return {
       signal: active.stop.signal,
       full: options.full ?? false,
-      rateLimits: new RateLimitBudget({
-        maxWaitSeconds: this.settings.maxRateLimitWaitSeconds,
-        log: (message) => this.logger.log(message),
-      }),
+      rateLimits: this.rateLimits,
       posts: new PostBudget(budget, await this.usage.postsReadThisMonth()),
       fence: (manager) => this.fence(active.run.id, active.stop, manager),
       ...halting,

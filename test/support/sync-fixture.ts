@@ -68,3 +68,11 @@ export async function listedTweets(fx: SyncFixture, screenName: string): Promise
   } while (cursor);
   return tweets;
 }
+
+/**
+ * Resolves once a rate-limit window of `windowSeconds` that began by now has passed for the
+ * service too: X's reset is in whole seconds (up to 1 s late) and the service waits 1 s past it.
+ * (The service remembers a spent window across runs, so the fake's resetRateLimits() cannot stand in.)
+ */
+export const rateLimitWindowPassed = (windowSeconds: number) =>
+  new Promise((resolve) => setTimeout(resolve, (windowSeconds + 2) * 1000));
