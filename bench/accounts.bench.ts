@@ -34,6 +34,7 @@ const SYNC_ENDPOINTS: EndpointName[] = [
   'userByUsername',
   'userById',
   'userTimeline',
+  'tweetsLookup',
   'statusesUserTimeline',
   'usersShow',
 ];

@@ -10,6 +10,7 @@ import { TweetsModule } from './tweets/tweets.module';
 import { SyncModule } from './sync/sync.module';
 import { AccountsModule } from './accounts/accounts.module';
 import { UsageModule } from './usage/usage.module';
+import { ArchiveImportModule } from './archive-import/archive-import.module';
 
 // Logged requests never carry credentials.
 const REDACTED_HEADERS = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'];
@@ -43,6 +44,7 @@ export class AppModule {
         SyncModule,
         AccountsModule,
         UsageModule,
+        ArchiveImportModule,
         TasksModule,
       ],
     };

@@ -1,5 +1,6 @@
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import multipart from '@fastify/multipart';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
@@ -20,6 +21,8 @@ export async function createApp(environment: Environment): Promise<NestFastifyAp
     },
   );
   app.useLogger(app.get(Logger));
+  // POST /imports reads its file as a stream (request.file()); limits are set per route.
+  await app.register(multipart);
   app.useGlobalFilters(new StatementTimeoutFilter(app.getHttpAdapter()));
   hardenInput(app);
   app.useGlobalPipes(

@@ -22,16 +22,18 @@ async function migrationRun(variables: Record<string, string>): Promise<string> 
   return stdout;
 }
 
-// typeorm_metadata records the generated search_vector column for TypeORM's schema diff.
 const TABLES = [
+  'archive_imports',
   'migrations',
   'post_reads',
   'schedule_entries',
   'sync_accounts',
   'sync_runs',
+  'tweet_metrics_history',
   'tweets',
   'twitter_users',
-  'typeorm_metadata',
+  'user_metrics_history',
+  'user_profile_history',
   'x_project_usage',
 ];
 const TABLES_SQL = `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`;
@@ -128,7 +130,8 @@ describe.each(DATABASE_KINDS)('the accounts migration, on %s', (kind) => {
           ('nasa', 11, 500, 20, '2026-11-30T10:00:00Z', 'succeeded'),
           ('hidden', 12, NULL, 0, '2026-11-30T10:00:00Z', 'protected'),
           ('never_ran', NULL, NULL, 0, NULL, NULL)`);
-      const next = new DataSource({ ...options, migrations: MIGRATIONS });
+      // Up to this migration, so that undoLastMigration below undoes it.
+      const next = new DataSource({ ...options, migrations: MIGRATIONS.slice(0, before + 1) });
       await source.destroy();
       await next.initialize();
       try {

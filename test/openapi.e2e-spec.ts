@@ -6,6 +6,7 @@ import createClient from 'openapi-fetch';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { Client } from 'pg';
 import request from 'supertest';
+import { writeXArchive } from '../src/archive-import/x-archive.generator';
 import ts from 'typescript';
 import { DataSource } from 'typeorm';
 import { generateTimeline } from '../src/fake-x-api/timeline.generator';
@@ -22,6 +23,7 @@ const WRONG_AUTH = { authorization: 'Bearer not-the-token' };
 
 // Every 503 but /health's comes from a statement timeout, provoked here on PostgreSQL for some reads
 // (PGlite has none), or from a sync started while the service shuts down.
+const IMPORT_MAX_BYTES = 1024 ** 2;
 const provokedElsewhere = (answer: string) => answer.endsWith(' 503') && !answer.startsWith('get /health ');
 
 // A reply to a tweet that is not stored: its referencedTweets[].author is null.
@@ -131,7 +133,7 @@ describe.each(DATABASE_KINDS)('the API as documented at /docs-json, on %s', (kin
   const check = (response: request.Response) => contract.check(response);
 
   beforeAll(async () => {
-    fx = await startSyncFixture(kind);
+    fx = await startSyncFixture(kind, { IMPORT_MAX_BYTES: String(IMPORT_MAX_BYTES) });
     const target = fx.fake.store.addUser({ username: 'contract_target' });
     generateTimeline(fx.fake.store, target.id, { seed: 11, count: 40 });
     fx.fake.store.addUser({ username: 'locked_one', protected: true });
@@ -254,6 +256,9 @@ describe.each(DATABASE_KINDS)('the API as documented at /docs-json, on %s', (kin
     check(await request(url()).get(`/tweets/${page.data[0].id}?include=raw`).expect(200));
     check(await request(url()).get('/tweets/1').expect(404));
     check(await request(url()).get('/tweets/not-an-id').expect(400));
+    check(await request(url()).get(`/tweets/${page.data[0].id}/history`).expect(200));
+    check(await request(url()).get('/tweets/1/history').expect(404));
+    check(await request(url()).get('/tweets/not-an-id/history').expect(400));
 
     const users = check(await request(url()).get('/users?limit=2').expect(200)).body;
     check(await request(url()).get('/users').query({ cursor: users.nextCursor, limit: 100 }).expect(200));
@@ -264,6 +269,10 @@ describe.each(DATABASE_KINDS)('the API as documented at /docs-json, on %s', (kin
     check(await request(url()).get('/users/taken_over').expect(200));
     check(await request(url()).get('/users/nobody_stored').expect(404));
     check(await request(url()).get('/users/not-a-name!').expect(400));
+    check(await request(url()).get('/users/Contract_Target/history').expect(200));
+    check(await request(url()).get('/users/taken_over/history').expect(200));
+    check(await request(url()).get('/users/nobody_stored/history').expect(404));
+    check(await request(url()).get('/users/not-a-name!/history').expect(400));
   });
 
   it('answers the schedule routes as documented, results of every kind included', async () => {
@@ -354,6 +363,30 @@ describe.each(DATABASE_KINDS)('the API as documented at /docs-json, on %s', (kin
     });
   }
 
+  it('answers the import routes as documented', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'openapi-import-'));
+    try {
+      const zip = join(dir, 'archive.zip');
+      await writeXArchive(zip, { seed: 5, tweets: 10, zip: true });
+      const started = check(await request(url()).post('/imports').set(AUTH).attach('archive', zip).expect(202));
+      const done = await until(
+        () => request(url()).get(started.headers.location),
+        (response) => response.body.status !== 'running',
+      );
+      expect(check(done).body).toMatchObject({ status: 'succeeded', counts: { inserted: 10 } });
+      const large = join(dir, 'large.zip');
+      await writeFile(large, Buffer.alloc(IMPORT_MAX_BYTES + 1));
+      check(await request(url()).post('/imports').set(AUTH).attach('archive', large).expect(413));
+      check(await request(url()).post('/imports').set(AUTH).field('note', 'no file').expect(400));
+      check(await request(url()).post('/imports').set(AUTH).send({ archive: 'x' }).expect(415));
+      check(await request(url()).post('/imports').attach('archive', zip).expect(401));
+      check(await request(url()).get('/imports/not-an-id').expect(400));
+      check(await request(url()).get('/imports/00000000-0000-4000-8000-000000000000').expect(404));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('answers 429 with Retry-After once a client keeps guessing the token', async () => {
     for (const send of [
       () => request(url()).post('/sync').set(WRONG_AUTH),
@@ -366,6 +399,7 @@ describe.each(DATABASE_KINDS)('the API as documented at /docs-json, on %s', (kin
     check(await request(url()).post('/sync').set(AUTH).expect(429));
     check(await request(url()).patch('/schedules/add').set(AUTH).send({ enabled: true }).expect(429));
     check(await request(url()).post('/schedules/add/run').set(AUTH).expect(429));
+    check(await request(url()).post('/imports').set(AUTH).expect(429));
   });
 
   it('answers /health as documented, up and down', async () => {
@@ -391,6 +425,7 @@ describe.each(DATABASE_KINDS)('the API as documented at /docs-json, on %s', (kin
       check(await request(service.url).get('/schedules').set(AUTH).expect(403));
       check(await request(service.url).patch('/schedules/add').set(AUTH).send({ enabled: true }).expect(403));
       check(await request(service.url).post('/schedules/add/run').set(AUTH).expect(403));
+      check(await request(service.url).post('/imports').set(AUTH).expect(403));
     } finally {
       await service.close();
     }

@@ -180,6 +180,8 @@ describe.each(DATABASE_KINDS)('read API on %s', (kind) => {
           profileImageUrl: 'https://pbs.twimg.com/profile_images/11348282/photo_normal.jpg',
         },
         url: 'https://x.com/NASA/status/1850000000000000003',
+        deletedAt: null,
+        origin: 'api',
       });
     });
 

@@ -12,6 +12,7 @@ describe('validateEnvironment', () => {
       SHUTDOWN_GRACE_SECONDS: 10,
       SYNC_RUNS_RETENTION_DAYS: 90,
       DATABASE_STATEMENT_TIMEOUT_MS: 10000,
+      IMPORT_MAX_BYTES: 2 * 1024 ** 3,
     });
   });
 
@@ -58,11 +59,22 @@ describe('validateEnvironment', () => {
     ['SHUTDOWN_GRACE_SECONDS', '0', /SHUTDOWN_GRACE_SECONDS must not be less than 1/],
     ['SHUTDOWN_GRACE_SECONDS', '601', /SHUTDOWN_GRACE_SECONDS must not be greater than 600/],
     ['SYNC_RUNS_RETENTION_DAYS', '0', /SYNC_RUNS_RETENTION_DAYS must not be less than 1/],
+    ['HISTORY_RETENTION_DAYS', '0', /HISTORY_RETENTION_DAYS must be a whole number of days from 1 to 36500/],
+    ['HISTORY_RETENTION_DAYS', '36501', /HISTORY_RETENTION_DAYS must be a whole number of days from 1 to 36500/],
+    ['HISTORY_RETENTION_DAYS', 'a year', /HISTORY_RETENTION_DAYS must be a whole number of days .*\(got "a year"\)/],
+    ['IMPORT_MAX_BYTES', '0', /IMPORT_MAX_BYTES must be a whole number of bytes, at least 1 \(got "0"\)/],
+    ['IMPORT_MAX_BYTES', '2GB', /IMPORT_MAX_BYTES must be a whole number of bytes, at least 1 \(got "2GB"\)/],
     ['DATABASE_STATEMENT_TIMEOUT_MS', 'soon', /DATABASE_STATEMENT_TIMEOUT_MS must be an integer number/],
     ['TWITTER_API_VERSION', '3', /TWITTER_API_VERSION must be 2 or 1.1/],
     ['TWITTER_SCREEN_NAMES', 'ok,not ok!', /TWITTER_SCREEN_NAMES must be a comma-separated list/],
   ])('refuses %s=%s', (name, value, message) => {
     expect(() => validateEnvironment({ [name]: value })).toThrow(message);
+  });
+
+  it('keeps history forever unless HISTORY_RETENTION_DAYS is set', () => {
+    expect(validateEnvironment({}).HISTORY_RETENTION_DAYS).toBeUndefined();
+    expect(validateEnvironment({ HISTORY_RETENTION_DAYS: '' }).HISTORY_RETENTION_DAYS).toBeUndefined();
+    expect(validateEnvironment({ HISTORY_RETENTION_DAYS: '365' }).HISTORY_RETENTION_DAYS).toBe(365);
   });
 
   it('parses booleans and lists', () => {

@@ -123,6 +123,13 @@ export class Environment {
   @Max(3200)
   SYNC_REFRESH_RECENT = 100;
 
+  /** Stored tweets each account's run checks with GET /2/tweets, those verified longest ago first. */
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(0)
+  @Max(10000)
+  SYNC_VERIFY_PER_RUN = 100;
+
   @IsIn(['update', 'insert-only'], { message: 'SYNC_SAVE_MODE must be update or insert-only' })
   SYNC_SAVE_MODE: 'update' | 'insert-only' = 'update';
 
@@ -136,11 +143,31 @@ export class Environment {
   @Min(1)
   SYNC_RUNS_RETENTION_DAYS = 90;
 
+  /** Days of metrics and profile history kept (a tweet's or account's newest row always stays); unset: forever. */
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (value === '' || value === undefined ? undefined : Number(value)))
+  @IsInt({
+    message: 'HISTORY_RETENTION_DAYS must be a whole number of days from 1 to 36500, or unset to keep history forever',
+  })
+  @Min(1, {
+    message: 'HISTORY_RETENTION_DAYS must be a whole number of days from 1 to 36500, or unset to keep history forever',
+  })
+  @Max(36500, {
+    message: 'HISTORY_RETENTION_DAYS must be a whole number of days from 1 to 36500, or unset to keep history forever',
+  })
+  HISTORY_RETENTION_DAYS?: number;
+
   @Transform(({ value }: { value: unknown }) => Number(value))
   @IsInt({ message: 'SYNC_CONCURRENCY must be a whole number from 1 to 32' })
   @Min(1, { message: 'SYNC_CONCURRENCY must be a whole number from 1 to 32' })
   @Max(32, { message: 'SYNC_CONCURRENCY must be a whole number from 1 to 32' })
   SYNC_CONCURRENCY = 4;
+
+  /** The largest X archive POST /imports accepts (default 2 GiB); it is streamed to disk, never held in memory. */
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt({ message: 'IMPORT_MAX_BYTES must be a whole number of bytes, at least 1' })
+  @Min(1, { message: 'IMPORT_MAX_BYTES must be a whole number of bytes, at least 1' })
+  IMPORT_MAX_BYTES = 2 * 1024 ** 3;
 
   /** Posts a UTC calendar month may read; unset: no limit. */
   @IsOptional()

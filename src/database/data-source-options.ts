@@ -2,12 +2,23 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DataSourceOptions } from 'typeorm';
 import type { Environment } from '../config/environment';
+import {
+  TweetMetricsHistoryEntity,
+  UserMetricsHistoryEntity,
+  UserProfileHistoryEntity,
+} from '../tweets/history.entity';
 import { TweetEntity } from '../tweets/tweet.entity';
 import { TwitterUserEntity } from '../tweets/twitter-user.entity';
 import { MIGRATIONS } from './migrations';
 import { createPGliteDriver } from './pglite.driver';
 
-export const ENTITIES = [TwitterUserEntity, TweetEntity];
+export const ENTITIES = [
+  TwitterUserEntity,
+  TweetEntity,
+  TweetMetricsHistoryEntity,
+  UserMetricsHistoryEntity,
+  UserProfileHistoryEntity,
+];
 
 export type DatabaseKind = 'postgres' | 'pglite';
 

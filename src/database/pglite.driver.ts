@@ -1,4 +1,6 @@
 import { types } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import { PGliteDriver } from 'typeorm-pglite';
 
 type ConnectCallback = Parameters<InstanceType<PGliteDriver['driver']['Pool']>['connect']>[0];
@@ -9,9 +11,14 @@ type ConnectCallback = Parameters<InstanceType<PGliteDriver['driver']['Pool']>['
  *   query sent while another caller's transaction is open runs inside that transaction (and is
  *   rolled back with it).
  * - bigint comes back as a string, as `pg` returns it, instead of a number or a BigInt.
+ * It also loads the contrib extensions the migrations create (PGlite takes them only when it starts).
  */
 export function createPGliteDriver(dataDir: string | undefined): { Pool: PGliteDriver['driver']['Pool'] } {
-  const { Pool } = new PGliteDriver({ dataDir, parsers: { [types.INT8]: (text: string) => text } }).driver;
+  const { Pool } = new PGliteDriver({
+    dataDir,
+    parsers: { [types.INT8]: (text: string) => text },
+    extensions: { pg_trgm, unaccent },
+  }).driver;
 
   class SerializedPGlitePool extends Pool {
     private lastTurn: Promise<void> = Promise.resolve();

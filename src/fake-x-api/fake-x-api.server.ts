@@ -14,10 +14,16 @@ import {
 import { FakeXApiStore } from './fake-x-api.store';
 import { AuthKind, checkAuthorization, OAuth1Credentials } from './oauth1.verifier';
 import { statusesUserTimeline, usersShow } from './v1.handlers';
-import { userById, userByUsername, userTimeline, usageTweets } from './v2.handlers';
+import { tweetsLookup, userById, userByUsername, userTimeline, usageTweets } from './v2.handlers';
 
 export type EndpointName =
-  'userByUsername' | 'userById' | 'userTimeline' | 'statusesUserTimeline' | 'usersShow' | 'usageTweets';
+  | 'userByUsername'
+  | 'userById'
+  | 'userTimeline'
+  | 'tweetsLookup'
+  | 'statusesUserTimeline'
+  | 'usersShow'
+  | 'usageTweets';
 
 export interface RateLimitRule {
   limit: number;
@@ -29,6 +35,7 @@ const DEFAULT_RATE_LIMITS: Record<EndpointName, RateLimitRule> = {
   userByUsername: { limit: 300, windowSeconds: 900 },
   userById: { limit: 300, windowSeconds: 900 },
   userTimeline: { limit: 1500, windowSeconds: 900 },
+  tweetsLookup: { limit: 900, windowSeconds: 900 },
   statusesUserTimeline: { limit: 900, windowSeconds: 900 },
   usersShow: { limit: 900, windowSeconds: 900 },
   // As the Usage API's documentation states it.
@@ -37,8 +44,8 @@ const DEFAULT_RATE_LIMITS: Record<EndpointName, RateLimitRule> = {
 
 const V1_ENDPOINTS: EndpointName[] = ['statusesUserTimeline', 'usersShow'];
 
-/** The endpoints the monthly post cap closes; lookups and the usage stay open. */
-const TWEET_READING_ENDPOINTS: EndpointName[] = ['userTimeline', 'statusesUserTimeline'];
+/** The endpoints the monthly post cap closes; user lookups and the usage stay open. */
+const TWEET_READING_ENDPOINTS: EndpointName[] = ['userTimeline', 'tweetsLookup', 'statusesUserTimeline'];
 
 /** What GET /2/usage/tweets reports as project_cap when no cap is set. */
 const DEFAULT_PROJECT_CAP = 10_000_000;
@@ -125,6 +132,7 @@ const ROUTES: { endpoint: EndpointName; pattern: RegExp }[] = [
   { endpoint: 'userByUsername', pattern: /^\/2\/users\/by\/username\/([^/]+)$/ },
   { endpoint: 'userById', pattern: /^\/2\/users\/([^/]+)$/ },
   { endpoint: 'userTimeline', pattern: /^\/2\/users\/([^/]+)\/tweets$/ },
+  { endpoint: 'tweetsLookup', pattern: /^\/2\/tweets$/ },
   { endpoint: 'statusesUserTimeline', pattern: /^\/1\.1\/statuses\/user_timeline\.json$/ },
   { endpoint: 'usersShow', pattern: /^\/1\.1\/users\/show\.json$/ },
   { endpoint: 'usageTweets', pattern: /^\/2\/usage\/tweets$/ },
@@ -343,6 +351,8 @@ function answerEndpoint(
       return userById(state.store, pathParameter, query);
     case 'userTimeline':
       return userTimeline(state.store, pathParameter, query);
+    case 'tweetsLookup':
+      return tweetsLookup(state.store, query);
     case 'statusesUserTimeline':
       return statusesUserTimeline(state.store, query);
     case 'usersShow':

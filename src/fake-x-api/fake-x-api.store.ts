@@ -315,6 +315,19 @@ export class FakeXApiStore {
     }
   }
 
+  /** Undoes deleteTweet (for tests): the post, its versions and the retweets of it answer again. */
+  restoreTweet(id: string): void {
+    const tweet = this.requireTweet(id);
+    const versionIds = new Set(tweet.editHistoryTweetIds);
+    for (const candidate of this.tweets.values()) {
+      const isRetweetOfIt = candidate.references.some((ref) => ref.type === 'retweeted' && versionIds.has(ref.id));
+      if (versionIds.has(candidate.id) || isRetweetOfIt) {
+        if (candidate.deleted && isLatestVersion(candidate)) this.requireUser(candidate.authorId).metrics.tweet_count++;
+        candidate.deleted = false;
+      }
+    }
+  }
+
   /** The reachable timeline of a user: current versions, not deleted, newest first, at most 3,200. */
   timeline(userId: string): StoredTweet[] {
     const ids = this.tweetIdsByAuthor.get(userId) ?? [];

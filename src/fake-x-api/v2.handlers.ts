@@ -221,6 +221,30 @@ export function userTimeline(store: FakeXApiStore, userId: string, query: URLSea
   return { ...reply, postsDelivered: page.length + (includes?.tweets?.length ?? 0) };
 }
 
+/** GET /2/tweets?ids=: the posts found in `data`, in the order asked; deleted and unknown ones in `errors`. */
+export function tweetsLookup(store: FakeXApiStore, query: URLSearchParams): ApiReply {
+  const errors: ParameterError[] = [];
+  const ids = readIds(query, errors);
+  const selection = readSelection(query, TWEET_EXPANSIONS, errors);
+  if (errors.length) return invalidRequest(errors);
+
+  const found: StoredTweet[] = [];
+  const partialErrors: unknown[] = [];
+  for (const id of ids) {
+    const tweet = store.findTweet(id);
+    // A suspended author's posts are gone from the API as well.
+    if (tweet && !tweet.deleted && !store.findUserById(tweet.authorId)?.suspended) found.push(tweet);
+    else partialErrors.push(tweetNotFound('ids', id));
+  }
+  const includes = buildIncludes(store, found, selection, partialErrors);
+  const reply = v2Json(200, {
+    ...(found.length ? { data: found.map((tweet) => renderTweet(store, tweet, selection.tweetFields)) } : {}),
+    ...(includes ? { includes } : {}),
+    ...(partialErrors.length ? { errors: partialErrors } : {}),
+  });
+  return { ...reply, postsDelivered: found.length + (includes?.tweets?.length ?? 0) };
+}
+
 export interface UsageFigures {
   projectUsage: number;
   projectCap: number;
@@ -303,6 +327,20 @@ function readPageCursor(query: URLSearchParams, errors: ParameterError[]): PageC
   // The wording is ours, as for start_time.
   if (!cursor) errors.push(parameterError('pagination_token', token, 'is not valid'));
   return cursor;
+}
+
+/** `ids`: 1 to 100 comma-separated ids, each asked once. */
+function readIds(query: URLSearchParams, errors: ParameterError[]): string[] {
+  const raw = query.get('ids') ?? '';
+  const ids = [...new Set(raw.split(','))];
+  if (ids.length > 100 || raw === '') {
+    errors.push(parameterError('ids', raw, 'is not a list of between 1 and 100 ids'));
+    return [];
+  }
+  for (const id of ids.filter((item) => !ID_PATTERN.test(item))) {
+    errors.push(parameterError('ids', id, `does not match ${ID_PATTERN.source}`));
+  }
+  return ids;
 }
 
 function readMaxResults(query: URLSearchParams, errors: ParameterError[]): number {

@@ -32,6 +32,8 @@ export interface SyncSettings {
   maxBackfill: number;
   refreshRecent: number;
   maxRateLimitWaitSeconds: number;
+  /** SYNC_VERIFY_PER_RUN: stored tweets checked on X each run, those checked longest ago first. */
+  verifyPerRun: number;
 }
 
 /** What one run shares between its accounts. */
@@ -88,6 +90,8 @@ const MAX_RATE_LIMIT_WAITS = 3;
 // posts it references (a quoted reply refers to two), which come along as includes.
 const POSTS_PER_TWEET = 3;
 const V2_MIN_PAGE_SIZE = 5;
+/** GET /2/tweets takes at most 100 ids. */
+const LOOKUP_SIZE = 100;
 
 export function emptyResult(screenName: string): AccountResult {
   return {
@@ -111,6 +115,8 @@ export class AccountSync {
   private readonly result: AccountResult;
   private userId: string | null;
   private progress: SyncProgress;
+  /** What the timeline reads of this run saw; `from` is the oldest id a re-read (refresh or full) saw. */
+  private readonly seen = { ids: new Set<string>(), from: null as string | null };
 
   constructor(
     private readonly account: SyncAccount,
@@ -139,6 +145,7 @@ export class AccountSync {
       await this.reservePosts(this.minimumPageSize(), this.minimumPageSize(), () => undefined);
       await this.lookUp();
       await this.fetchMissing();
+      await this.verifyStored();
       return this.finish('succeeded', null);
     } catch (error) {
       // The run stops (SyncService learnt why through halt() or the signal); what was stored counts.
@@ -242,6 +249,7 @@ export class AccountSync {
       if (this.context.signal.aborted) throw new AccountStopped('partial', stopReason(this.context.signal));
       const wanted = limit - fetched;
       const page = wanted > 0 ? await this.fetchPage(gap, next, wanted) : { mapped: emptyPage(), timelineIds: [] };
+      this.noteSeen(page.timelineIds, !tracked);
       const kept = page.timelineIds.slice(0, Math.max(0, wanted));
       const dropped = new Set(page.timelineIds.slice(kept.length));
       const mapped = { ...page.mapped, tweets: page.mapped.tweets.filter((tweet) => !dropped.has(tweet.id)) };
@@ -251,6 +259,55 @@ export class AccountSync {
       if (complete) return fetched;
       next = page.next;
     }
+  }
+
+  private noteSeen(ids: string[], reread: boolean): void {
+    for (const id of ids) this.seen.ids.add(id);
+    if (!reread) return;
+    for (const id of ids) if (this.seen.from === null || BigInt(id) < BigInt(this.seen.from)) this.seen.from = id;
+  }
+
+  /**
+   * Deleted tweets stay, marked. The stored tweets a re-read should have met but did not, and the
+   * SYNC_VERIFY_PER_RUN checked longest ago, are asked of X by id (GET /2/tweets, 100 a request,
+   * through the same rate limits and budget as the timeline pages). X's not-found sets deleted_at;
+   * a tweet it finds loses it, and (v2) is stored again like a timeline page, so its metrics move.
+   */
+  private async verifyStored(): Promise<void> {
+    if (this.userId === null) return;
+    const { api, tweets } = this.stores;
+    const seen = [...this.seen.ids];
+    // Read in a timeline of this run: still on X.
+    await this.saveChecked(seen, []);
+    const ids = await tweets.findTweetsToVerify(this.userId, {
+      seenFrom: this.seen.from,
+      seen,
+      oldestChecked: this.settings.verifyPerRun,
+    });
+    for (let start = 0; start < ids.length; start += LOOKUP_SIZE) {
+      if (this.context.signal.aborted) throw new AccountStopped('partial', stopReason(this.context.signal));
+      const batch = ids.slice(start, start + LOOKUP_SIZE);
+      const lookup = await this.reservePosts(batch.length, batch.length, () =>
+        this.request('tweetsLookup', () => api.lookupTweets(batch)),
+      );
+      // v1.1 stores v1.1 objects: a v2 answer only says whether the tweet is there.
+      if (this.settings.apiVersion === '2') await this.store(mapV2TimelinePage(lookup.body), [], null);
+      await this.saveChecked(
+        (lookup.body.data ?? []).map((tweet) => tweet.id),
+        lookup.missing,
+      );
+      if (lookup.missing.length > 0) this.logger.log(`${this.screenName}: gone from X: ${lookup.missing.join(', ')}`);
+    }
+  }
+
+  private async saveChecked(found: string[], missing: string[]): Promise<void> {
+    if (found.length === 0 && missing.length === 0) return;
+    await retryDeadlock(() =>
+      this.stores.syncs.transaction(async (manager) => {
+        await this.holdAccount(manager);
+        await this.stores.tweets.markChecked(found, missing, manager);
+      }),
+    );
   }
 
   /**

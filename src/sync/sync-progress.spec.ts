@@ -1,4 +1,13 @@
-import { Gap, isComplete, NOTHING_STORED, olderGap, recordPage, SyncProgress, topGap } from './sync-progress';
+import {
+  Gap,
+  isComplete,
+  NOTHING_STORED,
+  olderGap,
+  recordArchive,
+  recordPage,
+  SyncProgress,
+  topGap,
+} from './sync-progress';
 
 /** Pages a fake timeline (ids newest first) through one gap, as the API would with pagination. */
 function fetchGap(timeline: number[], gap: Gap, pageSize: number, pagesAllowed = Infinity) {
@@ -80,5 +89,39 @@ describe('sync progress', () => {
     const big = { sinceId: '9007199254740993', ranges: [], backfilled: 0 };
     const { progress } = recordPage(big, { sinceId: big.sinceId }, ['10000000000000000001', '9007199254740995'], true);
     expect(progress).toEqual({ sinceId: '10000000000000000001', ranges: [], backfilled: 0 });
+  });
+
+  describe('after an X archive import', () => {
+    it("puts everything up to the archive's newest tweet below the cursor of an account never synced", () => {
+      expect(recordArchive(NOTHING_STORED, '500')).toEqual({ sinceId: '500', ranges: [], backfilled: 0 });
+    });
+
+    it('keeps a newer cursor, and the gaps above what the archive covers', () => {
+      const progress: SyncProgress = {
+        sinceId: '900',
+        ranges: [{ oldest: '1200', newest: '1300' }],
+        backfilled: 0,
+      };
+      expect(recordArchive(progress, '500')).toEqual(progress);
+    });
+
+    it('joins the ranges the archive reaches to the cursor, beyond 2^53', () => {
+      const progress: SyncProgress = {
+        sinceId: '100',
+        ranges: [
+          { oldest: '1850000000000000900', newest: '1850000000000000990' },
+          { oldest: '1850000000000000300', newest: '1850000000000000400' },
+          { oldest: '200', newest: '250' },
+        ],
+        backfilled: 0,
+      };
+      expect(recordArchive(progress, '1850000000000000350')).toEqual({
+        sinceId: '1850000000000000400',
+        ranges: [{ oldest: '1850000000000000900', newest: '1850000000000000990' }],
+        backfilled: 0,
+      });
+      // Read as numbers, 1850000000000000350 and …400 are the same double: BigInt tells them apart.
+      expect(isComplete(recordArchive(progress, '1850000000000000990'))).toBe(true);
+    });
   });
 });

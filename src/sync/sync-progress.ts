@@ -89,3 +89,18 @@ export function recordPage(
 function maxId(a: string | null, b: string): string {
   return a !== null && BigInt(a) > BigInt(b) ? a : b;
 }
+
+/**
+ * The progress once an X archive is stored whose newest timeline tweet is `newestId`: an archive
+ * holds every tweet up to its download, so nothing at or below it needs fetching, and a stored
+ * range that reaches down to it joins the cursor.
+ */
+export function recordArchive(progress: SyncProgress, newestId: string): SyncProgress {
+  let sinceId = maxId(progress.sinceId, newestId);
+  const ranges = [...progress.ranges];
+  // Oldest range first: each one overlapping what is now below the cursor extends it.
+  while (ranges.length > 0 && BigInt(ranges[ranges.length - 1].oldest) <= BigInt(sinceId)) {
+    sinceId = maxId(sinceId, ranges.pop()!.newest);
+  }
+  return { sinceId, ranges, backfilled: progress.backfilled };
+}

@@ -233,6 +233,28 @@ export class SyncRepository {
   }
 
   /**
+   * The account of user `userId`, or else the unresolved one named `screenName` (which gets the user
+   * id), locked until `manager`'s transaction ends; null when neither is stored.
+   */
+  async lockAccountOfUser(
+    userId: string,
+    screenName: string,
+    manager: EntityManager,
+  ): Promise<{ id: string; progress: SyncProgress } | null> {
+    await manager.query(
+      `UPDATE sync_accounts SET user_id = $1::bigint, updated_at = now()
+        WHERE user_id IS NULL AND lower(screen_name) = lower($2)
+          AND NOT EXISTS (SELECT 1 FROM sync_accounts WHERE user_id = $1::bigint)`,
+      [userId, screenName],
+    );
+    const rows: Record<string, unknown>[] = await manager.query(
+      `SELECT id::text, since_id::text, pending_ranges, backfilled FROM sync_accounts WHERE user_id = $1::bigint FOR UPDATE`,
+      [userId],
+    );
+    return rows[0] ? { id: rows[0].id as string, progress: progressOf(rows[0]) } : null;
+  }
+
+  /**
    * Holds the account's row until the page's transaction ends, so a DELETE of the account waits for
    * it; false once the account is gone (removed while it synced).
    */

@@ -98,6 +98,7 @@ export class SyncService implements OnModuleDestroy, BeforeApplicationShutdown {
       saveMode: config.get('SYNC_SAVE_MODE', { infer: true }),
       maxBackfill: config.get('SYNC_MAX_BACKFILL', { infer: true }),
       refreshRecent: config.get('SYNC_REFRESH_RECENT', { infer: true }),
+      verifyPerRun: config.get('SYNC_VERIFY_PER_RUN', { infer: true }),
       maxRateLimitWaitSeconds: config.get('SYNC_MAX_RATE_LIMIT_WAIT_SECONDS', { infer: true }),
     };
     this.rateLimits = new RateLimitBudget({
@@ -205,6 +206,12 @@ export class SyncService implements OnModuleDestroy, BeforeApplicationShutdown {
     await this.syncs
       .deleteRunsOlderThan(this.config.get('SYNC_RUNS_RETENTION_DAYS', { infer: true }))
       .catch((error: unknown) => this.logger.warn(`could not delete old sync runs: ${errorMessage(error)}`));
+    const historyDays = this.config.get('HISTORY_RETENTION_DAYS', { infer: true });
+    if (historyDays !== undefined) {
+      await this.stores.tweets
+        .deleteHistoryOlderThan(historyDays)
+        .catch((error: unknown) => this.logger.warn(`could not delete old history: ${errorMessage(error)}`));
+    }
     let runError: string | null = null;
     try {
       const accounts = await this.syncs.findAccountsToSync(options.screenNames);

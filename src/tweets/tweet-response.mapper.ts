@@ -49,6 +49,8 @@ export function toTweetDto(tweet: TweetRecord, timeZone: string): TweetDto {
       profileImageUrl: tweet.authorProfileImageUrl,
     },
     url: tweetUrl(tweet.authorScreenName, tweet.id),
+    deletedAt: tweet.deletedAt?.toISOString() ?? null,
+    origin: tweet.origin,
   };
   if (tweet.raw !== undefined) dto.raw = tweet.raw;
   return dto;

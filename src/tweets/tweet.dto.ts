@@ -4,6 +4,8 @@ import { MAX_BIGINT } from '../pagination/cursor';
 import { parseCalendarInstant } from '../pagination/instant';
 import { PageQueryDto } from '../pagination/pagination.dto';
 import { SCREEN_NAME } from '../config/environment';
+import { MAX_SEARCH_TERMS, parseSearchQuery, searchQueryProblem } from './search-query';
+import type { TweetOrigin } from './tweet.entity';
 
 /** since or until, once IsInstant accepted it: a bare date is midnight UTC. */
 export function parseInstant(value: string): Date {
@@ -36,6 +38,17 @@ function IsNotBefore(other: string): PropertyDecorator {
   });
 }
 
+function IsSearchQuery(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isSearchQuery',
+    validator: {
+      // Not a string: IsString says so.
+      validate: (value) => typeof value !== 'string' || searchQueryProblem(parseSearchQuery(value)) === null,
+      defaultMessage: (args) => searchQueryProblem(parseSearchQuery(String(args?.value))) ?? '',
+    },
+  });
+}
+
 export class TweetQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'only tweets of this account (case-insensitive)', example: 'NASA' })
   @IsOptional()
@@ -53,16 +66,28 @@ export class TweetQueryDto extends PageQueryDto {
   @IsNotBefore('since')
   until?: string;
 
-  @ApiPropertyOptional({ description: 'full-text search: words, "a phrase", or, -excluded' })
+  @ApiPropertyOptional({
+    description:
+      `tweets whose text contains every word and "exact phrase" (as parts of words too, ignoring case and ` +
+      `accents) and none of the -excluded ones; at most ${MAX_SEARCH_TERMS}`,
+    example: 'cafe "launch pad" -rain',
+  })
   @IsOptional()
   @IsString({ message: 'q must be a string of 1 to 500 characters' })
   @Length(1, 500, { message: 'q must be a string of 1 to 500 characters' })
+  @IsSearchQuery()
   q?: string;
 
-  @ApiPropertyOptional({ enum: ['raw'], description: 'raw adds the API object as received' })
+  @ApiPropertyOptional({
+    description: 'comma-separated: raw adds the API object as received, deleted lists deleted tweets too',
+    example: 'deleted',
+    pattern: '^(raw|deleted)(,(raw|deleted))?$',
+  })
   @IsOptional()
-  @IsIn(['raw'])
-  include?: 'raw';
+  @Matches(/^(raw|deleted)(,(raw|deleted))?$/, {
+    message: 'include must be raw, deleted, or both comma-separated (raw,deleted)',
+  })
+  include?: string;
 }
 
 export class TweetLookupQueryDto {
@@ -138,6 +163,18 @@ export class TweetDto {
   @ApiProperty({ type: [Object] }) media!: Record<string, unknown>[];
   @ApiProperty({ type: TweetAuthorDto }) author!: TweetAuthorDto;
   @ApiProperty({ example: 'https://x.com/NASA/status/1850000000000000001' }) url!: string;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'when the sync found the tweet gone from X (it stays stored); null while it is there',
+  })
+  deletedAt!: string | null;
+  @ApiProperty({
+    enum: ['api', 'archive'],
+    description: "where the stored version came from: a sync ('api') or the account's X archive import ('archive')",
+  })
+  origin!: TweetOrigin;
   @ApiPropertyOptional({ type: Object, description: 'only with include=raw' }) raw?: Record<string, unknown>;
 }
 

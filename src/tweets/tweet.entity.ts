@@ -23,10 +23,13 @@ export type TweetEntities = Record<string, unknown>;
 export type TweetMedia = Record<string, unknown>;
 
 /** A tweet. The migrations own the indexes (descending and GIN ones TypeORM cannot express). */
+export type TweetOrigin = 'api' | 'archive';
+
 @Entity('tweets')
 @Index('tweets_newest_idx', { synchronize: false })
 @Index('tweets_author_newest_idx', { synchronize: false })
 @Index('tweets_search_idx', { synchronize: false })
+@Index('tweets_verify_idx', { synchronize: false })
 export class TweetEntity {
   @PrimaryColumn({ type: 'bigint' })
   id!: string;
@@ -98,6 +101,21 @@ export class TweetEntity {
   @Column({ type: 'jsonb' })
   raw!: Record<string, unknown>;
 
+  /**
+   * The text folded for search (lower case, no accents): a column the database generates from
+   * `text` (see the SubstringSearch migration), never written nor read here. Not declared generated:
+   * TypeORM would then keep a typeorm_metadata table of its own.
+   */
+  @Column({ name: 'text_folded', type: 'text', nullable: true, select: false, insert: false, update: false })
+  textFolded?: string | null;
+
+  /**
+   * Where the stored version came from: a sync ('api') or the account's own X archive ('archive').
+   * An import never overwrites what a sync stored; a sync in `update` mode replaces an archive row.
+   */
+  @Column({ type: 'text', default: 'api' })
+  origin!: TweetOrigin;
+
   /** Stored only because a timeline tweet references it (a retweet's original, a quoted or replied-to tweet). */
   @Column({ name: 'referenced_only', type: 'boolean', default: false })
   referencedOnly!: boolean;
@@ -106,18 +124,13 @@ export class TweetEntity {
   @Column({ name: 'superseded_by', type: 'bigint', nullable: true })
   supersededBy!: string | null;
 
-  // Kept by PostgreSQL from text; only ever read inside SQL. Nullable in the schema, as generated columns are.
-  @Column({
-    name: 'search_vector',
-    type: 'tsvector',
-    nullable: true,
-    select: false,
-    insert: false,
-    update: false,
-    generatedType: 'STORED',
-    asExpression: "to_tsvector('simple', text)",
-  })
-  searchVector?: string;
+  /** When a lookup first found the tweet gone from X; null while it is there. The row itself stays. */
+  @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
+  deletedAt!: Date | null;
+
+  /** When a lookup (or a timeline read) last checked the tweet on X; null before the first check. */
+  @Column({ name: 'verified_at', type: 'timestamptz', nullable: true })
+  verifiedAt!: Date | null;
 
   /** When this tweet was first stored. */
   @CreateDateColumn({ name: 'fetched_at', type: 'timestamptz' })

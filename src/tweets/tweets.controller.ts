@@ -6,6 +6,9 @@ import { ApiErrors } from '../openapi/error.dto';
 import { decodeCursor, encodeCursor } from '../pagination/cursor';
 import { parseInstant, TweetDto, TweetIdParams, TweetLookupQueryDto, TweetPageDto, TweetQueryDto } from './tweet.dto';
 import { toTweetDto } from './tweet-response.mapper';
+import { TweetHistoryDto } from './history.dto';
+import { toTweetHistoryDto } from './history-response.mapper';
+import { parseSearchQuery } from './search-query';
 import { TweetsRepository } from './tweets.repository';
 
 @ApiTags('tweets')
@@ -25,14 +28,16 @@ export class TweetsController {
   @ApiOkResponse({ type: TweetPageDto, description: 'newest first' })
   @ApiErrors(400, 503)
   async findTweets(@Query() query: TweetQueryDto): Promise<TweetPageDto> {
+    const include = query.include?.split(',') ?? [];
     const page = await this.repository.findTweets({
       limit: query.limit,
       after: query.cursor === undefined ? undefined : (decodeCursor(query.cursor) ?? undefined),
       screenName: query.screenName,
       since: query.since === undefined ? undefined : parseInstant(query.since),
       until: query.until === undefined ? undefined : parseInstant(query.until),
-      q: query.q,
-      includeRaw: query.include === 'raw',
+      search: query.q === undefined ? undefined : parseSearchQuery(query.q),
+      includeRaw: include.includes('raw'),
+      includeDeleted: include.includes('deleted'),
     });
     return {
       data: page.items.map((tweet) => toTweetDto(tweet, this.timeZone)),
@@ -48,5 +53,15 @@ export class TweetsController {
     const tweet = await this.repository.findTweet(id, query.include === 'raw');
     if (!tweet) throw new NotFoundException(`tweet ${id} is not stored`);
     return toTweetDto(tweet, this.timeZone);
+  }
+
+  @Get(':id/history')
+  @ApiOperation({ summary: "A stored tweet's metrics over time and its edit versions" })
+  @ApiOkResponse({ type: TweetHistoryDto })
+  @ApiErrors(400, 503, { status: 404, description: 'no tweet with this id is stored' })
+  async findTweetHistory(@Param() { id }: TweetIdParams): Promise<TweetHistoryDto> {
+    const history = await this.repository.findTweetHistory(id);
+    if (!history) throw new NotFoundException(`tweet ${id} is not stored`);
+    return toTweetHistoryDto(history);
   }
 }

@@ -4,6 +4,8 @@ import { DataSource, EntityManager, EntityTarget, QueryFailedError } from 'typeo
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { Keyset, Page, toPage } from '../pagination/page';
 import { cleanJson, cleanText } from './clean-values';
+import type { SearchQuery } from './search-query';
+import { TweetMetricsHistoryEntity, UserMetricsHistoryEntity, UserProfileHistoryEntity } from './history.entity';
 import { TweetEntity } from './tweet.entity';
 import { TwitterUserEntity } from './twitter-user.entity';
 
@@ -13,16 +15,21 @@ export interface TweetFilter {
   screenName?: string;
   since?: Date;
   until?: Date;
-  q?: string;
+  search?: SearchQuery;
   includeRaw: boolean;
+  /** Deleted tweets (deleted_at set) are left out unless this is set. */
+  includeDeleted?: boolean;
 }
 
 /** A user as the sync writes it: the API always names its screen name. */
 export type TwitterUserRow = Omit<TwitterUserEntity, 'firstSeenAt' | 'updatedAt' | 'screenName'> & {
   screenName: string;
 };
-/** A tweet as the sync writes it; superseded_by is set apart, by markSuperseded. */
-export type TweetRow = Omit<TweetEntity, 'author' | 'searchVector' | 'fetchedAt' | 'updatedAt' | 'supersededBy'>;
+/** A tweet as the sync writes it; superseded_by, deleted_at and verified_at are set apart (markSuperseded, markChecked). */
+export type TweetRow = Omit<
+  TweetEntity,
+  'author' | 'fetchedAt' | 'updatedAt' | 'supersededBy' | 'deletedAt' | 'verifiedAt'
+>;
 
 export interface ReferencedTweetSummary {
   id: string;
@@ -35,6 +42,7 @@ export interface ReferencedTweetSummary {
 /** A tweet as read for the API: its columns plus the author's public face. */
 export interface TweetRecord extends TweetRow {
   supersededBy: string | null;
+  deletedAt: Date | null;
   /** The stored tweets among referencedTweets, by id. */
   referenced: Map<string, ReferencedTweetSummary>;
   authorScreenName: string | null;
@@ -49,6 +57,28 @@ export interface UserRecord extends Omit<TwitterUserRow, 'screenName'> {
 }
 
 export type SaveMode = 'update' | 'insert-only';
+/**
+ * How rows are written: a save mode of the sync, or `archive` for the X archive import, which inserts
+ * what is missing and updates only rows an import stored (a sync's row has newer metrics and the
+ * API's raw object); users it only inserts.
+ */
+export type UpsertMode = SaveMode | 'archive';
+
+export type TweetMetricsObservation = Omit<TweetMetricsHistoryEntity, 'tweetId'>;
+export type UserMetricsObservation = Omit<UserMetricsHistoryEntity, 'userId'>;
+export type UserProfileObservation = Omit<UserProfileHistoryEntity, 'userId'>;
+
+/** A stored tweet's metrics as they changed and its stored edit versions, oldest first. */
+export interface TweetHistory {
+  metrics: TweetMetricsObservation[];
+  versions: Pick<TweetEntity, 'id' | 'text' | 'createdAt'>[];
+}
+
+/** A stored account's counts and profile as they changed, oldest first. */
+export interface UserHistory {
+  metrics: UserMetricsObservation[];
+  profiles: UserProfileObservation[];
+}
 
 /** A row PostgreSQL refused even after cleaning, and its error. */
 export interface RefusedRow {
@@ -76,7 +106,7 @@ interface UpsertRules<T> {
 
 const TWEET_RULES: UpsertRules<TweetEntity> = {
   fixed: ['id', 'authorId', 'createdAt'],
-  apart: ['supersededBy'],
+  apart: ['supersededBy', 'deletedAt', 'verifiedAt'],
   // Once seen in a timeline, a tweet stays a timeline tweet when it turns up again as a reference.
   bookkeeping: { referencedOnly: 'target.referenced_only AND EXCLUDED.referenced_only' },
 };
@@ -99,7 +129,7 @@ interface WrittenColumn {
  */
 class Table {
   readonly name: string;
-  /** What a row read for the API holds: every column but the timestamps and search vector SQL keeps. */
+  /** What a row read for the API holds: every column but the timestamps SQL keeps. */
   private readonly readable: ColumnMetadata[];
   readonly written: WrittenColumn[];
 
@@ -107,6 +137,8 @@ class Table {
     private readonly dataSource: DataSource,
     entity: EntityTarget<object>,
     rules: UpsertRules<Record<string, unknown>>,
+    /** The history tables the upsert adds a row to for each change it sees. */
+    readonly histories: HistoryTable[] = [],
   ) {
     const metadata = dataSource.getMetadata(entity);
     this.name = metadata.tableName;
@@ -141,6 +173,24 @@ class Table {
   }
 }
 
+/**
+ * A history table (history.entity.ts): a row per change of some of the followed table's columns,
+ * kept under the same names, by (key, observed_at).
+ */
+class HistoryTable extends Table {
+  /** The column naming the followed row: tweet_id, user_id. */
+  readonly key: string;
+  /** The followed table's columns it keeps. */
+  readonly kept: string[];
+
+  constructor(dataSource: DataSource, entity: EntityTarget<object>) {
+    super(dataSource, entity, { fixed: [] });
+    const metadata = dataSource.getMetadata(entity);
+    this.key = metadata.primaryColumns.find((column) => column.propertyName !== 'observedAt')!.databaseName;
+    this.kept = metadata.columns.filter((column) => !column.isPrimary).map((column) => column.databaseName);
+  }
+}
+
 /** A value as bound to `$n::<type>`, cleaned of what PostgreSQL refuses in text and jsonb. */
 function bindable(column: ColumnMetadata, value: unknown): unknown {
   if (value === null || value === undefined) return null;
@@ -155,15 +205,31 @@ const ROWS_PER_STATEMENT = 500;
 const keysetCreatedAt = (alias: string) =>
   `to_char(${alias}.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_created_at`;
 
-/** The only place with queries on tweets and twitter_users. */
+/**
+ * SQL for the LIKE pattern `%term%` of the term bound at `param`, folded as t.text_folded is (the
+ * trigram index). Escaped after folding: unaccent turns ％ into %, which must stay a literal too.
+ */
+const likeContaining = (param: string) =>
+  String.raw`'%' || replace(replace(replace(tts_fold(${param}), '\', '\\'), '%', '\%'), '_', '\_') || '%'`;
+
+/** The only place with queries on tweets, twitter_users and their history tables. */
 @Injectable()
 export class TweetsRepository {
   private readonly tweets: Table;
   private readonly users: Table;
+  private readonly tweetMetricsHistory: HistoryTable;
+  private readonly userMetricsHistory: HistoryTable;
+  private readonly userProfileHistory: HistoryTable;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
-    this.tweets = new Table(dataSource, TweetEntity, TWEET_RULES);
-    this.users = new Table(dataSource, TwitterUserEntity, USER_RULES);
+    this.tweetMetricsHistory = new HistoryTable(dataSource, TweetMetricsHistoryEntity);
+    this.userMetricsHistory = new HistoryTable(dataSource, UserMetricsHistoryEntity);
+    this.userProfileHistory = new HistoryTable(dataSource, UserProfileHistoryEntity);
+    this.tweets = new Table(dataSource, TweetEntity, TWEET_RULES, [this.tweetMetricsHistory]);
+    this.users = new Table(dataSource, TwitterUserEntity, USER_RULES, [
+      this.userMetricsHistory,
+      this.userProfileHistory,
+    ]);
   }
 
   /**
@@ -171,8 +237,13 @@ export class TweetsRepository {
    * both modes); one statement per 500 rows. A stored account whose screen name one of `rows` now
    * holds loses it first (to NULL). Rows PostgreSQL refuses are skipped and listed in `refused`.
    */
-  async upsertUsers(rows: TwitterUserRow[], mode: SaveMode, manager = this.dataSource.manager): Promise<UpsertCounts> {
-    if (rows.length > 0) {
+  async upsertUsers(
+    rows: TwitterUserRow[],
+    mode: UpsertMode,
+    manager = this.dataSource.manager,
+  ): Promise<UpsertCounts> {
+    // An archive's screen name may be years old: it never takes a name from another stored account.
+    if (rows.length > 0 && mode !== 'archive') {
       await manager.query(
         `UPDATE twitter_users t SET screen_name = NULL, updated_at = now()
            FROM unnest($1::bigint[], $2::text[]) AS v (id, screen_name)
@@ -187,7 +258,7 @@ export class TweetsRepository {
    * As upsertUsers, for tweets; their authors must be stored first. Content is frozen in
    * `insert-only` mode, but a tweet stored as a reference becomes a timeline tweet in both.
    */
-  upsertTweets(rows: TweetRow[], mode: SaveMode, manager = this.dataSource.manager): Promise<UpsertCounts> {
+  upsertTweets(rows: TweetRow[], mode: UpsertMode, manager = this.dataSource.manager): Promise<UpsertCounts> {
     return upsert(manager, this.tweets, rows, mode);
   }
 
@@ -197,6 +268,8 @@ export class TweetsRepository {
     const param = (value: unknown) => `$${params.push(value)}`;
     // The conditions of the partial indexes: timeline tweets, newest version only.
     const where = ['NOT t.referenced_only', 't.superseded_by IS NULL'];
+    // Not in the partial indexes' condition, so that both listings use them; deleted tweets are few.
+    if (!filter.includeDeleted) where.push('t.deleted_at IS NULL');
     if (filter.screenName !== undefined) {
       // Resolved first, so the planner sees the author's id (and its share of the table) and can
       // pick tweets_author_newest_idx; inside a sub-select the id would be unknown when planning.
@@ -206,18 +279,26 @@ export class TweetsRepository {
     }
     if (filter.since) where.push(`t.created_at >= ${param(filter.since)}::timestamptz`);
     if (filter.until) where.push(`t.created_at < ${param(filter.until)}::timestamptz`);
-    if (filter.q !== undefined) where.push(`t.search_vector @@ websearch_to_tsquery('simple', ${param(filter.q)})`);
+    if (filter.search) {
+      const contains = (term: string) => `t.text_folded LIKE ${likeContaining(param(term))}`;
+      where.push(...filter.search.include.map(contains));
+      where.push(...filter.search.exclude.map((term) => `NOT ${contains(term)}`));
+    }
     if (filter.after) {
       where.push(
         `(t.created_at, t.id) < (${param(filter.after.createdAt)}::timestamptz, ${param(filter.after.id)}::bigint)`,
       );
     }
+    // The page first, then its authors: joined before the LIMIT, the planner may drive the query
+    // from the few authors and read each one's tweets whole, which a search's estimates invite.
     const rows: Record<string, unknown>[] = await this.dataSource.query(
       `SELECT ${this.tweetSelect(filter.includeRaw)}
-         FROM tweets t JOIN twitter_users u ON u.id = t.author_id
-        WHERE ${where.join(' AND ')}
-        ORDER BY t.created_at DESC, t.id DESC
-        LIMIT ${param(filter.limit + 1)}`,
+         FROM (SELECT * FROM tweets t
+                WHERE ${where.join(' AND ')}
+                ORDER BY t.created_at DESC, t.id DESC
+                LIMIT ${param(filter.limit + 1)}) t
+         JOIN twitter_users u ON u.id = t.author_id
+        ORDER BY t.created_at DESC, t.id DESC`,
       params,
     );
     return toPage(await this.withReferences(rows.map((row) => this.toTweetRecord(row))), filter.limit);
@@ -243,6 +324,71 @@ export class TweetsRepository {
       [authorId],
     );
     return rows[0]?.id ?? null;
+  }
+
+  /**
+   * The author's listed tweets worth asking X about: those newer than `seenFrom` (the oldest id a
+   * re-read of this run saw) that no read of the run saw, and the `oldestChecked` checked longest
+   * ago (never checked first, along tweets_verify_idx) but those `seen`. Ids, oldest first, each once.
+   */
+  async findTweetsToVerify(
+    authorId: string,
+    { seenFrom, seen, oldestChecked }: { seenFrom: string | null; seen: string[]; oldestChecked: number },
+  ): Promise<string[]> {
+    const listed = 't.author_id = $1::bigint AND NOT t.referenced_only AND t.superseded_by IS NULL';
+    const rows: { id: string }[] = await this.dataSource.query(
+      `(SELECT t.id FROM tweets t
+         WHERE ${listed} AND $2::bigint IS NOT NULL AND t.id >= $2::bigint AND t.id <> ALL($3::bigint[]))
+       UNION
+       (SELECT t.id FROM tweets t WHERE ${listed} AND t.id <> ALL($3::bigint[])
+         ORDER BY t.verified_at NULLS FIRST, t.id LIMIT $4)
+       ORDER BY id`,
+      [authorId, seenFrom, seen, oldestChecked],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /**
+   * What X answered about stored tweets: `found` are there (deleted_at cleared), `missing` are gone
+   * (deleted_at set once, when first noticed). Both count as checked now; no row is ever removed.
+   */
+  async markChecked(found: string[], missing: string[], manager = this.dataSource.manager): Promise<void> {
+    // updated_at moves only when deleted_at does: verified_at is bookkeeping.
+    if (found.length > 0) {
+      await manager.query(
+        `UPDATE tweets SET deleted_at = NULL, verified_at = now(),
+                updated_at = CASE WHEN deleted_at IS NULL THEN updated_at ELSE now() END
+          WHERE id = ANY($1::bigint[])`,
+        [found],
+      );
+    }
+    if (missing.length > 0) {
+      await manager.query(
+        `UPDATE tweets SET deleted_at = coalesce(deleted_at, now()), verified_at = now(),
+                updated_at = CASE WHEN deleted_at IS NULL THEN now() ELSE updated_at END
+          WHERE id = ANY($1::bigint[])`,
+        [missing],
+      );
+    }
+  }
+
+  /**
+   * Tweets an X archive lists as deleted by their owner: deleted_at is when the archive says, unless
+   * a sync noticed it first. Answers how many were marked.
+   */
+  async markDeletedAt(deleted: { id: string; deletedAt: Date }[], manager = this.dataSource.manager): Promise<number> {
+    if (deleted.length === 0) return 0;
+    const rows: unknown[] = await manager.query(
+      `WITH marked AS (
+         UPDATE tweets t SET deleted_at = v.deleted_at, updated_at = now()
+           FROM unnest($1::bigint[], $2::timestamptz[]) AS v (id, deleted_at)
+          WHERE t.id = v.id AND t.deleted_at IS NULL
+         RETURNING 1
+       )
+       SELECT 1 FROM marked`,
+      [deleted.map((tweet) => tweet.id), deleted.map((tweet) => tweet.deletedAt.toISOString())],
+    );
+    return rows.length;
   }
 
   /** Points older versions of edited tweets at their newest version, which alone is listed. */
@@ -287,6 +433,64 @@ export class TweetsRepository {
     return records;
   }
 
+  /** The tweet's metrics as they changed and its stored edit versions, oldest first; null when it is not stored. */
+  async findTweetHistory(id: string): Promise<TweetHistory | null> {
+    // An older version keeps the list it was stored with; its newest version (superseded_by) lists them all.
+    const found: { edit_history_tweet_ids: string[] }[] = await this.dataSource.query(
+      `SELECT coalesce(newest.edit_history_tweet_ids, t.edit_history_tweet_ids) AS edit_history_tweet_ids
+         FROM tweets t LEFT JOIN tweets newest ON newest.id = t.superseded_by
+        WHERE t.id = $1::bigint`,
+      [id],
+    );
+    if (found.length === 0) return null;
+    // An edit is always newer than what it edits.
+    const versionIds = [...new Set([...found[0].edit_history_tweet_ids, id])];
+    const versions: Record<string, unknown>[] = await this.dataSource.query(
+      `SELECT id, text, created_at FROM tweets WHERE id = ANY($1::bigint[]) ORDER BY created_at, id`,
+      [versionIds],
+    );
+    return {
+      metrics: (await this.readHistory(this.tweetMetricsHistory, id)) as TweetMetricsObservation[],
+      versions: versions.map((row) => this.tweets.properties(row) as TweetHistory['versions'][number]),
+    };
+  }
+
+  /** The account's counts and profile as they changed, oldest first; null when no account has this screen name. */
+  async findUserHistory(screenName: string): Promise<UserHistory | null> {
+    const user = await this.findUserByScreenName(screenName);
+    if (!user) return null;
+    return {
+      metrics: (await this.readHistory(this.userMetricsHistory, user.id)) as UserMetricsObservation[],
+      profiles: (await this.readHistory(this.userProfileHistory, user.id)) as UserProfileObservation[],
+    };
+  }
+
+  /**
+   * Deletes the history rows observed more than `days` days ago, but never a tweet's or account's
+   * newest one: it explains what is stored now, and the next change is told apart from it.
+   */
+  async deleteHistoryOlderThan(days: number): Promise<void> {
+    for (const history of [this.tweetMetricsHistory, this.userMetricsHistory, this.userProfileHistory]) {
+      await this.dataSource.query(
+        `DELETE FROM ${history.name} h
+          WHERE h.observed_at < now() - make_interval(days => $1)
+            AND EXISTS (SELECT FROM ${history.name} newer
+                         WHERE newer.${history.key} = h.${history.key} AND newer.observed_at > h.observed_at)`,
+        [days],
+      );
+    }
+  }
+
+  /** One tweet's or account's rows of `history`, oldest first, along its primary key. */
+  private async readHistory(history: HistoryTable, id: string): Promise<Record<string, unknown>[]> {
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      `SELECT ${history.select('h')} FROM ${history.name} h
+        WHERE h.${history.key} = $1::bigint ORDER BY h.observed_at`,
+      [id],
+    );
+    return rows.map((row) => history.properties(row));
+  }
+
   /** Newest accounts first (created_at, id). */
   async findUsers(limit: number, after?: Keyset): Promise<Page<UserRecord>> {
     const params: unknown[] = [limit + 1];
@@ -326,7 +530,7 @@ export class TweetsRepository {
 
   private toTweetRecord(row: Record<string, unknown>): TweetRecord {
     return {
-      ...(this.tweets.properties(row) as TweetRow & Pick<TweetRecord, 'supersededBy'>),
+      ...(this.tweets.properties(row) as TweetRow & Pick<TweetRecord, 'supersededBy' | 'deletedAt'>),
       referenced: new Map(),
       authorScreenName: row.author_screen_name as string | null,
       authorName: row.author_name as string,
@@ -350,7 +554,8 @@ function isRefusal(error: unknown): error is QueryFailedError {
   return error instanceof QueryFailedError && REFUSAL.test(String((error as { code?: unknown }).code));
 }
 
-function compareIds(a: string, b: string): number {
+/** Orders snowflake ids as numbers (they pass 2^53) without parsing them. */
+export function compareIds(a: string, b: string): number {
   return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }
 
@@ -358,7 +563,7 @@ async function upsert<T extends { id: string }>(
   manager: EntityManager,
   table: Table,
   rows: T[],
-  mode: SaveMode,
+  mode: UpsertMode,
 ): Promise<UpsertCounts> {
   // One statement may not touch a row twice; the last copy of an id wins. In id order, so that
   // concurrent pages sharing rows (an original retweeted by two accounts, its author) lock them
@@ -396,7 +601,7 @@ async function writeRows<T>(
   manager: EntityManager,
   table: Table,
   rows: T[],
-  mode: SaveMode,
+  mode: UpsertMode,
 ): Promise<Omit<UpsertCounts, 'refused'>> {
   const params: unknown[] = [];
   const values = rows.map((row) => {
@@ -406,27 +611,62 @@ async function writeRows<T>(
     });
     return `(${bound.join(', ')})`;
   });
-  // insert-only freezes content; bookkeeping columns follow in both modes.
+  const hasOrigin = table.written.some(({ column }) => column.databaseName === 'origin');
+  // insert-only freezes content; bookkeeping columns follow in every mode; an import rewrites only
+  // what an import stored, and leaves a table without origin (users) as it finds it.
   const changed = table.written.filter(
-    ({ onConflict }) => onConflict !== 'never' && (mode === 'update' || onConflict !== 'content'),
+    ({ onConflict }) =>
+      onConflict !== 'never' && (mode === 'archive' ? hasOrigin : mode === 'update' || onConflict !== 'content'),
   );
   const names = changed.map(({ column }) => column.databaseName);
-  const merged = changed.map(({ column, onConflict }) =>
-    typeof onConflict === 'object' ? onConflict.merge : `EXCLUDED.${column.databaseName}`,
-  );
+  const merged = changed.map(({ column, onConflict }) => {
+    if (typeof onConflict === 'object') return onConflict.merge;
+    const observed = `EXCLUDED.${column.databaseName}`;
+    return mode === 'archive'
+      ? `CASE WHEN target.origin = 'archive' THEN ${observed} ELSE target.${column.databaseName} END`
+      : observed;
+  });
   const onConflict =
     changed.length === 0
       ? 'DO NOTHING'
       : `DO UPDATE SET ${names.map((name, i) => `${name} = ${merged[i]}`).join(', ')}, updated_at = now()
          WHERE (${names.map((name) => `target.${name}`).join(', ')}) IS DISTINCT FROM (${merged.join(', ')})`;
+  const columns = table.written.map(({ column }) => column.databaseName).join(', ');
+  const histories = table.histories.map((history, i) => `, history_${i} AS (${insertChanges(history, mode)})`);
   // xmax is 0 only on a freshly inserted row version; unchanged rows are not returned at all.
   const written: { inserted: boolean }[] = await manager.query(
-    `INSERT INTO ${table.name} AS target (${table.written.map(({ column }) => column.databaseName).join(', ')})
-     VALUES ${values.join(', ')}
-     ON CONFLICT (id) ${onConflict}
-     RETURNING (xmax = 0) AS inserted`,
+    `WITH observed (${columns}) AS (VALUES ${values.join(', ')}),
+     written AS (
+       INSERT INTO ${table.name} AS target (${columns}) SELECT ${columns} FROM observed
+       ON CONFLICT (id) ${onConflict}
+       RETURNING target.id, (xmax = 0) AS inserted, ${hasOrigin ? `target.origin = 'archive'` : 'true'} AS from_archive
+     )${histories.join('')}
+     SELECT inserted FROM written`,
     params,
   );
   const inserted = written.filter((row) => row.inserted).length;
   return { inserted, updated: written.length - inserted, unchanged: rows.length - written.length };
+}
+
+/**
+ * The INSERT (a part of writeRows' statement) of a `history` row for each observed row whose kept
+ * columns differ from its newest history row, or that has none yet: one row per change, none for an
+ * unchanged re-read. It compares what the API sent, not what the upsert wrote, so it records in
+ * insert-only mode too: that mode freezes the stored tweet or profile, not the record of what X
+ * showed over time. (Two runs storing the same row at once may both record the same values.)
+ * An import records only the rows it wrote as its own: an archive's counts are older than a sync's.
+ */
+function insertChanges(history: HistoryTable, mode: UpsertMode): string {
+  const kept = history.kept.join(', ');
+  const seen = history.kept.map((name) => `o.${name}`).join(', ');
+  const imported = mode === 'archive' ? 'JOIN written w ON w.id = o.id AND w.from_archive' : '';
+  return `INSERT INTO ${history.name} (${history.key}, observed_at, ${kept})
+       SELECT o.id, now(), ${seen} FROM observed o ${imported}
+        WHERE NOT EXISTS (
+          SELECT FROM (SELECT ${kept} FROM ${history.name} h WHERE h.${history.key} = o.id
+                        ORDER BY h.observed_at DESC LIMIT 1) newest
+           WHERE (${history.kept.map((name) => `newest.${name}`).join(', ')}) IS NOT DISTINCT FROM (${seen}))
+       -- The same row stored twice in one transaction (one now()): the last values win.
+       ON CONFLICT (${history.key}, observed_at) DO UPDATE
+         SET ${history.kept.map((name) => `${name} = EXCLUDED.${name}`).join(', ')}`;
 }

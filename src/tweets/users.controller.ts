@@ -6,6 +6,8 @@ import { ApiErrors } from '../openapi/error.dto';
 import { decodeCursor, encodeCursor } from '../pagination/cursor';
 import { PageQueryDto } from '../pagination/pagination.dto';
 import { toUserDto } from './tweet-response.mapper';
+import { UserHistoryDto } from './history.dto';
+import { toUserHistoryDto } from './history-response.mapper';
 import { TweetsRepository } from './tweets.repository';
 import { ScreenNameParams, UserDto, UserPageDto } from './user.dto';
 
@@ -42,5 +44,15 @@ export class UsersController {
     const user = await this.repository.findUserByScreenName(screenName);
     if (!user) throw new NotFoundException(`user ${screenName} is not stored`);
     return toUserDto(user, this.timeZone);
+  }
+
+  @Get(':screenName/history')
+  @ApiOperation({ summary: "A stored account's counts over time and each change of its profile" })
+  @ApiOkResponse({ type: UserHistoryDto })
+  @ApiErrors(400, 503, { status: 404, description: 'no stored account has this screen name' })
+  async findUserHistory(@Param() { screenName }: ScreenNameParams): Promise<UserHistoryDto> {
+    const history = await this.repository.findUserHistory(screenName);
+    if (!history) throw new NotFoundException(`user ${screenName} is not stored`);
+    return toUserHistoryDto(history);
   }
 }

@@ -229,6 +229,23 @@ describe('TwitterApiClient against the fake X API', () => {
     });
   });
 
+  describe('lookupTweets', () => {
+    it('answers the found tweets as a timeline body and lists the ids X could not find', async () => {
+      const gone = store.addTweet({ authorId: author.id, text: 'to be deleted', createdAt: at(16) });
+      store.deleteTweet(gone.id);
+      const quote = authorTweets.find((tweet) => tweet.text.startsWith('quoting'))!;
+
+      const lookup = await client.lookupTweets([quote.id, gone.id]);
+
+      expect(lookup.body.data?.map((tweet) => tweet.id)).toEqual([quote.id]);
+      expect(lookup.missing).toEqual([gone.id]);
+      // The quoted original comes along in includes and counts as read.
+      expect(lookup.postsDelivered).toBe(2);
+      expect(lookup.postsDelivered).toBe(fake.postsServed());
+      expect(fake.requests()[0]).toEqual(expect.objectContaining({ endpoint: 'tweetsLookup', status: 200 }));
+    });
+  });
+
   describe('fetchStatusesPage', () => {
     it('still takes a bare screen name, and a user id or screen name object', async () => {
       const byName = await client.fetchStatusesPage('author', { count: 3 });

@@ -111,6 +111,16 @@ export interface StatusesPage {
   postsDelivered: number;
 }
 
+export interface TweetsLookup {
+  /** The tweets found, with their includes, as a timeline page carries them. */
+  body: V2TimelineBody;
+  /** The ids X answered with a not-found error: deleted (or never existed). */
+  missing: string[];
+  rateLimit: RateLimitState | null;
+  /** Tweet objects the answer delivered: data and includes.tweets. */
+  postsDelivered: number;
+}
+
 /** The X project's own figures, from GET /2/usage/tweets. */
 export interface ProjectUsage {
   /** posts read by the project in the current cap period */
@@ -255,6 +265,30 @@ export class TwitterApiClient {
             detail: error.detail ?? error.title ?? 'no access',
           }
         : undefined,
+      rateLimit,
+      postsDelivered: (body.data?.length ?? 0) + (body.includes?.tweets?.length ?? 0),
+    };
+  }
+
+  /** Up to 100 tweets by id (GET /2/tweets), with the timeline's fields and expansions. */
+  async lookupTweets(ids: string[]): Promise<TweetsLookup> {
+    const { data, rateLimit } = await this.get('v2', 'tweets', {
+      ids: ids.slice(0, MAX_RESULTS).join(','),
+      'tweet.fields': V2_TWEET_FIELDS,
+      'user.fields': V2_USER_FIELDS,
+      'media.fields': V2_MEDIA_FIELDS,
+      expansions: V2_EXPANSIONS,
+    });
+    const body = data as V2TimelineBody;
+    const errors = (body as { errors?: (InlineError & { resource_id?: string; parameter?: string })[] }).errors;
+    // Only errors about the ids asked: a referenced tweet that is gone is an error of its own kind.
+    const missing = (errors ?? [])
+      .filter((error) => error.parameter === 'ids' && /not-found/.test(error.type ?? '') && error.resource_id)
+      .map((error) => error.resource_id!);
+    return {
+      // GET /2/tweets sends no meta; the mapper reads data and includes only.
+      body: { ...body, meta: { result_count: body.data?.length ?? 0 } },
+      missing,
       rateLimit,
       postsDelivered: (body.data?.length ?? 0) + (body.includes?.tweets?.length ?? 0),
     };

@@ -96,6 +96,7 @@ describe('mapV2TimelinePage on the synthetic pages', () => {
     source: null,
     possiblySensitive: false,
     referencedOnly: false,
+    origin: 'api' as const,
   };
   /** Referenced tweets come with the default fields and those asked for them: no metrics. */
   const referencedRow = {
@@ -114,6 +115,7 @@ describe('mapV2TimelinePage on the synthetic pages', () => {
     source: null,
     possiblySensitive: null,
     referencedOnly: true,
+    origin: 'api' as const,
   };
 
   it('maps every timeline tweet, then the referenced ones, to exact rows', () => {
@@ -628,6 +630,7 @@ describe('mapV1TimelinePage on real v1.1 captures', () => {
       possiblySensitive: false,
       raw: status,
       referencedOnly: false,
+      origin: 'api' as const,
     });
     expect(users).toEqual<TwitterUserRow[]>([
       {
@@ -667,6 +670,7 @@ describe('mapV1TimelinePage on real v1.1 captures', () => {
     expect(rows.get('668246004051873793')!.referencedTweets).toEqual([{ type: 'retweeted', id: '668245508411006977' }]);
     expect(rows.get('668245508411006977')).toMatchObject({
       referencedOnly: true,
+      origin: 'api' as const,
       referencedTweets: [{ type: 'quoted', id: '668239849581903872' }],
     });
     expect(rows.get('668239849581903872')).toMatchObject({ referencedOnly: true });
@@ -814,6 +818,7 @@ describe('the mappers against the fake X API', () => {
         possiblySensitive: stored.possiblySensitive,
         raw: row.raw,
         referencedOnly: !timelineIds.has(stored.id),
+        origin: 'api',
       });
       // Entities point into the row's text (note_tweet entities into the note's text).
       for (const [group, items] of Object.entries(row.entities ?? {}) as [string, any[]][]) {

@@ -239,6 +239,7 @@ export function mapV2TimelinePage(body: V2TimelineBody): MappedPage {
       possiblySensitive: tweet.possibly_sensitive ?? null,
       raw: asRaw(tweet),
       referencedOnly,
+      origin: 'api',
     };
   };
 
@@ -337,6 +338,7 @@ export function mapV1TimelinePage(statuses: V1Status[]): MappedPage {
       possiblySensitive: status.possibly_sensitive ?? null,
       raw: asRaw(status),
       referencedOnly,
+      origin: 'api',
     };
   };
 

@@ -42,6 +42,7 @@ export function tweetRow(overrides: Partial<TweetRow> & Pick<TweetRow, 'id' | 'a
     source: null,
     possiblySensitive: false,
     referencedOnly: false,
+    origin: 'api',
     raw: { id: overrides.id, text: overrides.text ?? `tweet ${overrides.id}` },
     ...overrides,
   };
