@@ -10,6 +10,7 @@ import { generateTimeline } from '../src/fake-x-api/timeline.generator';
 import { SyncService } from '../src/sync/sync.service';
 import { TweetRow, TweetsRepository } from '../src/tweets/tweets.repository';
 import { benchConcurrentAccounts } from './accounts.bench';
+import { benchSearch } from './search.bench';
 import { withDatabase } from './database';
 
 /**
@@ -45,6 +46,7 @@ function tweetRows(count: number, authorId: string, salt: number): TweetRow[] {
     source: 'Bench',
     possiblySensitive: false,
     referencedOnly: false,
+    origin: 'api',
     raw: { id: String(i), text: `benchmark tweet ${i}`, public_metrics: { like_count: (i * 3 + salt) % 1000 } },
   }));
 }
@@ -72,6 +74,7 @@ const COLUMNS: [string, string, (t: TweetRow) => unknown][] = [
   ['possibly_sensitive', 'boolean', (t) => t.possiblySensitive],
   ['raw', 'jsonb', (t) => JSON.stringify(t.raw)],
   ['referenced_only', 'boolean', (t) => t.referencedOnly],
+  ['origin', 'text', (t) => t.origin],
 ];
 
 /** The baseline: the same multi-row INSERT … ON CONFLICT, written by hand on a bare pg client. */
@@ -121,7 +124,7 @@ async function benchUpsert(url: string): Promise<void> {
   const pages = (rows: TweetRow[]) =>
     Array.from({ length: rows.length / PAGE }, (_, i) => rows.slice(i * PAGE, (i + 1) * PAGE));
   const empty = async () => {
-    await dataSource.query('TRUNCATE tweets');
+    await dataSource.query('TRUNCATE tweets CASCADE'); // and the tables that reference it (metrics history)
   };
   const filled = async () => {
     await empty();
@@ -191,6 +194,7 @@ async function main(): Promise<void> {
   console.log('| --- | ---: | ---: | ---: |');
   await withDatabase((url) => benchBackfill(url, 'PostgreSQL'));
   await benchBackfill('pglite://memory', 'PGlite (in memory)');
+  await withDatabase((url) => benchSearch(url, { quick: process.argv.includes('--quick') }));
   await benchConcurrentAccounts({ quick: process.argv.includes('--quick') });
 }
 
