@@ -1,6 +1,7 @@
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import multipart from '@fastify/multipart';
+import { errorCodes } from 'fastify';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
@@ -8,6 +9,8 @@ import { AppModule } from './app.module';
 import type { Environment } from './config/environment';
 import { StatementTimeoutFilter } from './database/statement-timeout.filter';
 import { hardenInput, MAX_PARAM_LENGTH } from './input-hardening';
+
+const IMPORTS_ROUTE = '/imports';
 
 /** The application as `main.ts` serves it and as the end-to-end tests drive it. */
 export async function createApp(environment: Environment): Promise<NestFastifyApplication> {
@@ -21,8 +24,20 @@ export async function createApp(environment: Environment): Promise<NestFastifyAp
     },
   );
   app.useLogger(app.get(Logger));
-  // POST /imports reads its file as a stream (request.file()); limits are set per route.
+  // POST /imports reads its file as a stream (request.file()); limits are set per route. Every
+  // other route takes JSON only, and answers a multipart body as Fastify answers any other type.
   await app.register(multipart);
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('preParsing', (request, _reply, payload, done) => {
+      // Before parsing, request.isMultipart() does not know yet: the header tells.
+      if (/^multipart\//i.test(request.headers['content-type'] ?? '') && request.routeOptions.url !== IMPORTS_ROUTE) {
+        done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(request.headers['content-type']));
+        return;
+      }
+      done(null, payload);
+    });
   app.useGlobalFilters(new StatementTimeoutFilter(app.getHttpAdapter()));
   hardenInput(app);
   app.useGlobalPipes(

@@ -89,6 +89,9 @@ export class ArchiveImportService implements OnModuleInit, OnApplicationShutdown
         await this.storeDeletedTweets(archive, owner, progress, report, manager);
         await this.followOwner(owner, newestId, manager);
       });
+      // Thousands of rows at once: the planner's statistics (search terms' frequencies among them)
+      // are refreshed now, not whenever autovacuum (which PGlite does not have) gets to it.
+      await this.dataSource.query('ANALYZE tweets');
       report(true);
       this.logger.log(
         `imported the X archive of @${owner.screenName}: ${progress.tweetsRead} tweets read, ${progress.inserted} new, ` +
