@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Logger, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { SingleBar } from 'cli-progress';
@@ -34,8 +34,8 @@ async function main(): Promise<void> {
   })
   class ImportCommandModule {}
 
-  const app = await NestFactory.createApplicationContext(ImportCommandModule, { logger: ['log', 'warn', 'error'] });
-  const logger = new Logger('Import');
+  // Warnings and errors only: Nest's start-up lines would bury the progress.
+  const app = await NestFactory.createApplicationContext(ImportCommandModule, { logger: ['warn', 'error'] });
   const bar = process.stderr.isTTY
     ? new SingleBar({
         format: 'importing [{bar}] {percentage}% | {tweets} tweets | {value}/{total} MB',
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
       started = true;
     } else if (Date.now() - logged >= LOG_EVERY_MS) {
       logged = Date.now();
-      logger.log(
+      console.log(
         `${progress.tweetsRead} tweets read, ${megabytes(progress.bytesRead)} of ${megabytes(progress.bytesTotal)} MB`,
       );
     }
