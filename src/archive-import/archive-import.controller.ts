@@ -90,7 +90,13 @@ export class ArchiveImportController {
       await rm(path, { force: true });
       throw new PayloadTooLargeException(`archive: larger than IMPORT_MAX_BYTES (${this.maxBytes} bytes)`);
     }
-    const record = await this.service.startImport(path, upload.filename, (await stat(path)).size);
+    const record = await this.service
+      .startImport(path, upload.filename, (await stat(path)).size)
+      .catch(async (error: unknown) => {
+        // Not started (the database did not answer): the upload has no one to delete it later.
+        await rm(path, { force: true });
+        throw error;
+      });
     void reply.header('Location', `/imports/${record.id}`);
     return toImportDto(record);
   }
