@@ -8,8 +8,9 @@ import { crc32 } from 'node:zlib';
 import yazl from 'yazl';
 
 /*
- * Synthetic X archives for tests, following ../shared/reference/x-archive-format.md. Test support:
- * the service never imports this file.
+ * Synthetic X archives for tests, in the format X delivers (data/*.js files, each
+ * `window.YTD.<name>.partN = [ … ]`, every number a string; see README, "Importing the X archive").
+ * Test support: the service never imports this file.
  */
 
 export interface XArchiveOptions {

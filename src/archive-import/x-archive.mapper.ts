@@ -2,7 +2,7 @@ import type { TweetRow, TwitterUserRow } from '../tweets/tweets.repository';
 import { decodeHtmlEntities, mapV1TimelinePage, V1Entities, V1Media, V1Status, V1User } from '../x-api/x-api.mapper';
 import { ArchiveError } from './x-archive.reader';
 
-/* What the archive's record files hold (../shared/reference/x-archive-format.md): the v1.1 shapes with
+/* What the archive's record files hold (data/tweets.js and the others, as X delivers them): the v1.1 shapes with
    every number as a string. Fields are optional: X publishes no schema, and the mapping is lenient. */
 
 /** A number as the archive writes it ("7"); a plain number is accepted too. */
