@@ -2,7 +2,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { StoredUser } from '../src/fake-x-api/fake-x-api.store';
 import { TweetsRepository } from '../src/tweets/tweets.repository';
-import { DATABASE_KINDS } from './support/databases';
+import { DATABASE_KINDS, planOfLastQuery } from './support/databases';
 import { listedTweets, startSyncFixture, SyncFixture, syncNow } from './support/sync-fixture';
 
 jest.setTimeout(60_000);
@@ -163,26 +163,7 @@ describe.each(DATABASE_KINDS)('deleted tweets on %s', (kind) => {
         `SELECT id FROM twitter_users WHERE screen_name = $1`,
         [`${prefix}_verified`],
       );
-      const plan = async (read: () => Promise<unknown>): Promise<string> => {
-        const query = jest.spyOn(dataSource, 'query');
-        let sent: [string, unknown[]?];
-        try {
-          await read();
-          sent = query.mock.calls.at(-1) as [string, unknown[]?];
-        } finally {
-          query.mockRestore();
-        }
-        const runner = dataSource.createQueryRunner();
-        try {
-          await runner.startTransaction();
-          await runner.query('SET LOCAL enable_seqscan = off');
-          const lines = (await runner.query(`EXPLAIN ${sent[0]}`, sent[1])) as { 'QUERY PLAN': string }[];
-          return lines.map((line) => line['QUERY PLAN']).join('\n');
-        } finally {
-          await runner.rollbackTransaction();
-          await runner.release();
-        }
-      };
+      const plan = (read: () => Promise<unknown>) => planOfLastQuery(dataSource, read);
 
       const toVerify = await plan(() =>
         repository.findTweetsToVerify(authorId, { seenFrom: null, seen: [], oldestChecked: 100 }),

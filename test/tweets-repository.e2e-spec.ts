@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { parseSearchQuery } from '../src/tweets/search-query';
 import { TweetsRepository } from '../src/tweets/tweets.repository';
-import { createTestDatabase, DATABASE_KINDS, openMigrated, TestDatabase } from './support/databases';
+import { createTestDatabase, DATABASE_KINDS, openMigrated, planOfLastQuery, TestDatabase } from './support/databases';
 import { tweetRow, userRow } from './support/fixtures';
 
 const AUTHOR = userRow({ id: '1602315478998499329', screenName: 'tokyo_bot' });
@@ -287,30 +287,7 @@ describe.each(DATABASE_KINDS)('query plans on %s', (kind) => {
     await database?.drop();
   });
 
-  /**
-   * The plan for the SQL the repository sends while `read` runs. A few thousand rows fit in so few
-   * pages that a full scan is cheapest; with full scans priced out, the plan shows whether an index serves the query, as it must on a table of millions.
-   */
-  async function planOf(read: () => Promise<unknown>): Promise<string> {
-    const query = jest.spyOn(dataSource, 'query');
-    let sent: [string, unknown[]?];
-    try {
-      await read();
-      sent = query.mock.calls.at(-1) as [string, unknown[]?]; // the last: a screen name is looked up first
-    } finally {
-      query.mockRestore();
-    }
-    const runner = dataSource.createQueryRunner();
-    try {
-      await runner.startTransaction();
-      await runner.query('SET LOCAL enable_seqscan = off');
-      const plan = (await runner.query(`EXPLAIN ${sent[0]}`, sent[1])) as { 'QUERY PLAN': string }[];
-      return plan.map((line) => line['QUERY PLAN']).join('\n');
-    } finally {
-      await runner.rollbackTransaction();
-      await runner.release();
-    }
-  }
+  const planOf = (read: () => Promise<unknown>) => planOfLastQuery(dataSource, read);
 
   const after = { createdAt: '2024-01-03T00:00:00.000000Z', id: '1850000000000003000' };
 

@@ -53,3 +53,29 @@ export async function openMigrated(url: string): Promise<DataSource> {
   await runMigrations(dataSource);
   return dataSource;
 }
+
+/**
+ * The plan of the last SQL `dataSource` sends while `read` runs (a screen name may be looked up
+ * first). A few thousand rows fit in so few pages that a full scan is cheapest; with full scans
+ * priced out, the plan shows whether an index serves the query, as it must on a table of millions.
+ */
+export async function planOfLastQuery(dataSource: DataSource, read: () => Promise<unknown>): Promise<string> {
+  const query = jest.spyOn(dataSource, 'query');
+  let sent: [string, unknown[]?];
+  try {
+    await read();
+    sent = query.mock.calls.at(-1) as [string, unknown[]?];
+  } finally {
+    query.mockRestore();
+  }
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.startTransaction();
+    await runner.query('SET LOCAL enable_seqscan = off');
+    const plan = (await runner.query(`EXPLAIN ${sent[0]}`, sent[1])) as { 'QUERY PLAN': string }[];
+    return plan.map((line) => line['QUERY PLAN']).join('\n');
+  } finally {
+    await runner.rollbackTransaction();
+    await runner.release();
+  }
+}
