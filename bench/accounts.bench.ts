@@ -1,15 +1,11 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { AddressInfo, createServer } from 'node:net';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { EndpointName, LoggedRequest, RateLimitRule, startFakeXApi } from '../src/fake-x-api/fake-x-api.server';
 import { FakeXApiStore, StoredUser } from '../src/fake-x-api/fake-x-api.store';
 import { generateTimeline } from '../src/fake-x-api/timeline.generator';
+import { BEARER_TOKEN, BenchProcess, SYNC_API_TOKEN, withService } from './bench-process';
 import { withDatabase } from './database';
 
 /**
@@ -41,9 +37,6 @@ const SYNC_ENDPOINTS: EndpointName[] = [
 // Gives up on a rate-limited sync that makes no progress rather than running for ever.
 const MAX_RUNS = 40;
 const MAX_LIMITED_SECONDS = 300;
-const BEARER_TOKEN = 'bench-bearer-token';
-const SYNC_API_TOKEN = randomBytes(32).toString('hex');
-const SERVICE_MAIN = join(__dirname, '..', 'src', 'main.js'); // built next to this file by tsconfig.bench.json
 
 interface AccountResultBody {
   screenName: string;
@@ -56,26 +49,6 @@ interface SyncRunBody {
   id: string;
   status: string;
   accounts: AccountResultBody[];
-}
-
-interface Service {
-  url: string;
-  /** The CPU time the process has used so far (user and system), or null where /proc is missing. */
-  cpuSeconds(): number | null;
-  stop(): Promise<void>;
-}
-
-// Linux counts a process's CPU time in /proc/<pid>/stat in ticks of 1/100 s (USER_HZ).
-const TICKS_PER_SECOND = 100;
-
-function processCpuSeconds(pid: number | undefined): number | null {
-  try {
-    // Fields after the command name (in parentheses, may hold spaces): utime and stime are the 12th and 13th.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-  } catch {
-    return null;
-  }
 }
 
 /** All cores' busy and total time so far, from /proc/stat (null where it is missing). */
@@ -110,74 +83,8 @@ function onEverySyncEndpoint(rule: RateLimitRule): Partial<Record<EndpointName, 
   return Object.fromEntries(SYNC_ENDPOINTS.map((endpoint) => [endpoint, rule]));
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-/** The built service as production runs it (accounts from TWITTER_SCREEN_NAMES), once /health answers. */
-async function startService(environment: Record<string, string>): Promise<Service> {
-  const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [SERVICE_MAIN], {
-    cwd: tmpdir(), // no .env is read there
-    env: {
-      PATH: process.env.PATH ?? '',
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      SCHEDULER_ENABLED: 'false',
-      SYNC_API_TOKEN,
-      TWITTER_BEARER_TOKEN: BEARER_TOKEN,
-      ...environment,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = once(child, 'exit');
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}: ${output}`);
-    const healthy = await fetch(`${url}/health`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (healthy) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`the service did not become healthy in 30 s: ${output}`);
-    }
-    await sleep(200);
-  }
-  return {
-    url,
-    cpuSeconds: () => processCpuSeconds(child.pid),
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
-async function withService<T>(environment: Record<string, string>, work: (service: Service) => Promise<T>): Promise<T> {
-  const service = await startService(environment);
-  try {
-    return await work(service);
-  } finally {
-    await service.stop();
-  }
-}
-
 /** POST /sync?wait=true: one run of every enabled account, and how long it took. */
-async function syncAllAccounts(service: Service): Promise<{ run: SyncRunBody; seconds: number }> {
+async function syncAllAccounts(service: BenchProcess): Promise<{ run: SyncRunBody; seconds: number }> {
   const started = process.hrtime.bigint();
   const response = await fetch(`${service.url}/sync?wait=true`, {
     method: 'POST',

@@ -1,21 +1,19 @@
 import 'reflect-metadata';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { createApp } from '../src/app.setup';
-import { validateEnvironment } from '../src/config/environment';
 import { buildDataSourceOptions } from '../src/database/data-source-options';
 import { runMigrations } from '../src/database/migrate';
-import { startFakeXApi } from '../src/fake-x-api/fake-x-api.server';
-import { generateTimeline } from '../src/fake-x-api/timeline.generator';
-import { SyncService } from '../src/sync/sync.service';
 import { TweetRow, TweetsRepository } from '../src/tweets/tweets.repository';
 import { benchConcurrentAccounts } from './accounts.bench';
+import { benchRead } from './read.bench';
+import { benchServiceProcess } from './service-process.bench';
 import { benchSearch } from './search.bench';
 import { withDatabase } from './database';
 
 /**
  * `npm run bench`: the upsert path against a hand-written pg baseline of the same SQL on the same
- * rows, an end-to-end backfill from the fake X API, and many accounts synced concurrently
+ * rows, the service as a process on each database (bench/service-process.bench.ts), search, the
+ * read path against a bare server (bench/read.bench.ts), and many accounts synced concurrently
  * (bench/accounts.bench.ts; `npm run bench -- --quick` syncs fewer of them). Ratios are against
  * baselines measured in this same run, so they hold on any machine.
  */
@@ -158,44 +156,21 @@ async function benchUpsert(url: string): Promise<void> {
   await dataSource.destroy();
 }
 
-async function benchBackfill(databaseUrl: string, label: string): Promise<number> {
-  const fake = await startFakeXApi({ bearerToken: 'bench' });
-  const user = fake.store.addUser({ username: 'bench_account' });
-  generateTimeline(fake.store, user.id, { seed: 1, count: 3200 });
-  const app = await createApp(
-    validateEnvironment({
-      DATABASE_URL: databaseUrl,
-      LOG_LEVEL: 'error',
-      TWITTER_API_BASE_URL: fake.url,
-      TWITTER_BEARER_TOKEN: 'bench',
-    }),
-  );
-  await app.init();
-  const started = process.hrtime.bigint();
-  const { finished } = await app.get(SyncService).startRun('manual', { screenNames: ['bench_account'] });
-  const run = await finished;
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const account = run.accounts[0];
-  if (account.status !== 'succeeded' || account.fetched !== 3200)
-    throw new Error(`backfill failed: ${JSON.stringify(run)}`);
-  await app.close();
-  await fake.close();
-  const rate = 3200 / seconds;
-  console.log(`| ${label} | ${seconds.toFixed(2)} s | ${Math.round(rate)} tweets/s | ${account.pages} pages |`);
-  return rate;
-}
-
+/** `npm run bench -- --only read,search` runs some sections; `--quick` a shorter version of each. */
 async function main(): Promise<void> {
-  await withDatabase(benchUpsert);
-  console.log(
-    '\nEnd-to-end backfill of 3,200 tweets from the fake X API over HTTP (lookup, 32 pages, mapping, upserts):',
-  );
-  console.log('| database | time | rate | pages |');
-  console.log('| --- | ---: | ---: | ---: |');
-  await withDatabase((url) => benchBackfill(url, 'PostgreSQL'));
-  await benchBackfill('pglite://memory', 'PGlite (in memory)');
-  await withDatabase((url) => benchSearch(url, { quick: process.argv.includes('--quick') }));
-  await benchConcurrentAccounts({ quick: process.argv.includes('--quick') });
+  const quick = process.argv.includes('--quick');
+  const only = process.argv.find((arg, i) => process.argv[i - 1] === '--only')?.split(',');
+  const sections: Record<string, () => Promise<void>> = {
+    upsert: () => withDatabase(benchUpsert),
+    service: benchServiceProcess,
+    search: () => withDatabase((url) => benchSearch(url, { quick })),
+    read: () => withDatabase((url) => benchRead(url, { quick })),
+    accounts: () => benchConcurrentAccounts({ quick }),
+  };
+  const unknown = only?.filter((name) => !(name in sections)) ?? [];
+  if (unknown.length > 0)
+    throw new Error(`--only takes ${Object.keys(sections).join(', ')}; not ${unknown.join(', ')}`);
+  for (const [name, run] of Object.entries(sections)) if (!only || only.includes(name)) await run();
 }
 
 main().catch((error: unknown) => {

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsInt, IsOptional, IsString, Max, Min, ValidateBy } from 'class-validator';
 import { cronProblem } from '../config/environment';
-import { formatLocal } from '../tweets/tweet-response.mapper';
+import { formatLocal } from '../tweets/local-time';
 import { describeSchedule, nextTick } from './schedule';
 import type { StoredScheduleEntry } from './schedule.repository';
 

@@ -1,12 +1,7 @@
-import { formatInTimeZone } from 'date-fns-tz';
+import { formatLocal } from './local-time';
 import type { TweetRecord, UserRecord } from './tweets.repository';
 import type { TweetDto } from './tweet.dto';
 import type { UserDto } from './user.dto';
-
-/** The instant in `timeZone` with its offset, e.g. 2024-03-10T03:30:00.000-04:00 (Z for UTC). */
-export function formatLocal(instant: Date, timeZone: string): string {
-  return formatInTimeZone(instant, timeZone, "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
-}
 
 /** The tweet on x.com; without a known screen name, the address X resolves by id alone. */
 export function tweetUrl(screenName: string | null, id: string): string {

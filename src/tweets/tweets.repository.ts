@@ -131,6 +131,8 @@ class Table {
   readonly name: string;
   /** What a row read for the API holds: every column but the timestamps SQL keeps. */
   private readonly readable: ColumnMetadata[];
+  /** The readable columns whose values the driver converts (a transformer). */
+  private readonly converted: ColumnMetadata[];
   readonly written: WrittenColumn[];
 
   constructor(
@@ -143,6 +145,8 @@ class Table {
     const metadata = dataSource.getMetadata(entity);
     this.name = metadata.tableName;
     this.readable = metadata.columns.filter((c) => c.isSelect && !c.isCreateDate && !c.isUpdateDate);
+    // pg already returns text, bigint (as strings), jsonb, booleans and timestamps as declared.
+    this.converted = this.readable.filter((column) => column.transformer !== undefined);
     this.written = this.readable
       .filter((column) => !rules.apart?.includes(column.propertyName))
       .map((column) => {
@@ -152,24 +156,29 @@ class Table {
       });
   }
 
-  /** `alias.column, …` of the readable columns but those in `omit` (property names). */
+  /**
+   * `alias.column AS "property", …` of the readable columns but those in `omit` (property names):
+   * pg then builds each row with the entity's property names, and properties() has little to do.
+   */
   select(alias: string, omit: string[] = []): string {
     return this.readable
       .filter((column) => !omit.includes(column.propertyName))
-      .map((column) => `${alias}.${column.databaseName}`)
+      .map((column) => `${alias}.${column.databaseName} AS "${column.propertyName}"`)
       .join(', ');
   }
 
-  /** The entity's properties out of a row of select(), typed as the entity says (dates, counts). */
+  /**
+   * The entity's properties out of a row of select(), typed as the entity says: the row itself,
+   * with the values pg does not return as the entity declares them converted in place (the counts,
+   * bigint in SQL and numbers here). Every row served passes here: it copies nothing.
+   */
   properties(row: Record<string, unknown>): Record<string, unknown> {
-    return Object.fromEntries(
-      this.readable
-        .filter((column) => column.databaseName in row)
-        .map((column) => [
-          column.propertyName,
-          this.dataSource.driver.prepareHydratedValue(row[column.databaseName], column),
-        ]),
-    );
+    for (const column of this.converted) {
+      if (column.propertyName in row) {
+        row[column.propertyName] = this.dataSource.driver.prepareHydratedValue(row[column.propertyName], column);
+      }
+    }
+    return row;
   }
 }
 
@@ -445,13 +454,13 @@ export class TweetsRepository {
     if (found.length === 0) return null;
     // An edit is always newer than what it edits.
     const versionIds = [...new Set([...found[0].edit_history_tweet_ids, id])];
-    const versions: Record<string, unknown>[] = await this.dataSource.query(
-      `SELECT id, text, created_at FROM tweets WHERE id = ANY($1::bigint[]) ORDER BY created_at, id`,
+    const versions: TweetHistory['versions'] = await this.dataSource.query(
+      `SELECT id, text, created_at AS "createdAt" FROM tweets WHERE id = ANY($1::bigint[]) ORDER BY created_at, id`,
       [versionIds],
     );
     return {
       metrics: (await this.readHistory(this.tweetMetricsHistory, id)) as TweetMetricsObservation[],
-      versions: versions.map((row) => this.tweets.properties(row) as TweetHistory['versions'][number]),
+      versions,
     };
   }
 
@@ -529,14 +538,13 @@ export class TweetsRepository {
   }
 
   private toTweetRecord(row: Record<string, unknown>): TweetRecord {
-    return {
-      ...(this.tweets.properties(row) as TweetRow & Pick<TweetRecord, 'supersededBy' | 'deletedAt'>),
+    return Object.assign(this.tweets.properties(row) as TweetRow & Pick<TweetRecord, 'supersededBy' | 'deletedAt'>, {
       referenced: new Map(),
       authorScreenName: row.author_screen_name as string | null,
       authorName: row.author_name as string,
       authorProfileImageUrl: row.author_profile_image_url as string | null,
       keyset: { createdAt: row.keyset_created_at as string, id: row.id as string },
-    };
+    });
   }
 
   private toUserRecord(row: Record<string, unknown>): UserRecord {
