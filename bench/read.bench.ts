@@ -140,7 +140,7 @@ export interface ReadBenchOptions {
 export async function benchRead(databaseUrl: string, { quick }: ReadBenchOptions): Promise<void> {
   const count = quick ? QUICK_TWEETS : TWEETS;
   const seconds = quick ? 1 : 2;
-  const rounds = quick ? 1 : 3;
+  const rounds = quick ? 1 : 2; // A B A B
   const seedSeconds = await seed(databaseUrl, count);
   const deep = Math.round(count * 0.9);
   const author = 'author_1';

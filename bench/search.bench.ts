@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { createApp } from '../src/app.setup';
 import { validateEnvironment } from '../src/config/environment';
+import { median } from './bench-process';
 
 /**
  * Search at scale (issue 9, section 4): GET /tweets?q= over HTTP on 1,000,000 stored tweets, seeded
@@ -75,11 +76,6 @@ const SEED_SQL = (count: number) => `
          timestamptz '2020-01-01' + n * interval '1 minute', '{}'::jsonb, 'api'
     FROM generate_series(1, ${count}) n, (SELECT $$${`{${WORDS.map((word) => `"${word}"`).join(',')}}`}$$::text[] AS w) words;
   ANALYZE tweets;`;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -16,6 +16,7 @@ import { withDatabase } from './database';
 const TWEETS = 3200;
 const READ_SECONDS = 5;
 const READ_CONNECTIONS = 10;
+const X_LATENCY_MS = 100;
 
 interface Outcome {
   label: string;
@@ -31,9 +32,9 @@ async function measure(
   label: string,
   databaseUrl: string,
   environment: Record<string, string>,
-  { backfill }: { backfill: boolean },
+  { backfill, latencyMs = 0 }: { backfill: boolean; latencyMs?: number },
 ): Promise<Outcome> {
-  const fake = await startFakeXApi({ bearerToken: BEARER_TOKEN });
+  const fake = await startFakeXApi({ bearerToken: BEARER_TOKEN, latencyMs });
   const user = fake.store.addUser({ username: 'bench_account' });
   generateTimeline(fake.store, user.id, { seed: 1, count: TWEETS });
   let service: BenchProcess | undefined;
@@ -81,6 +82,12 @@ async function measure(
 export async function benchServiceProcess(): Promise<void> {
   const outcomes: Outcome[] = [];
   outcomes.push(await withDatabase((url) => measure('PostgreSQL', url, {}, { backfill: true })));
+  // As against X, where every request waits: the next page is fetched while one is written.
+  outcomes.push(
+    await withDatabase((url) =>
+      measure(`PostgreSQL, X answering after ${X_LATENCY_MS} ms`, url, {}, { backfill: true, latencyMs: X_LATENCY_MS }),
+    ),
+  );
   outcomes.push(await measure('PGlite in memory', 'pglite://memory', {}, { backfill: true }));
   const folder = mkdtempSync(join(tmpdir(), 'tts-bench-pglite-'));
   const inFolder = { PGLITE_DATA_DIR: join(folder, 'data') };

@@ -5,6 +5,7 @@ import { buildDataSourceOptions } from '../src/database/data-source-options';
 import { runMigrations } from '../src/database/migrate';
 import { TweetRow, TweetsRepository } from '../src/tweets/tweets.repository';
 import { benchConcurrentAccounts } from './accounts.bench';
+import { median } from './bench-process';
 import { benchRead } from './read.bench';
 import { benchServiceProcess } from './service-process.bench';
 import { benchSearch } from './search.bench';
@@ -90,8 +91,6 @@ async function rawUpsert(client: Client, rows: TweetRow[]): Promise<void> {
     params,
   );
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function timeRowsPerSecond(work: () => Promise<void>, reset: () => Promise<void>): Promise<number> {
   const rates: number[] = [];

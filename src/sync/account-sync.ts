@@ -243,22 +243,40 @@ export class AccountSync {
     if (tracked && gap.sinceId === undefined) limit = this.settings.maxBackfill - this.progress.backfilled;
     if (tracked && limit <= 0 && newestStoredId(this.progress) === null) return this.startAtNewest();
     let missing = gap;
-    let next: FetchedPage['next'];
     let fetched = 0;
+    this.throwIfStopped();
+    let page: FetchedPage =
+      limit > 0 ? await this.fetchPage(gap, undefined, limit) : { mapped: emptyPage(), timelineIds: [] };
     for (;;) {
-      if (this.context.signal.aborted) throw new AccountStopped('partial', stopReason(this.context.signal));
       const wanted = limit - fetched;
-      const page = wanted > 0 ? await this.fetchPage(gap, next, wanted) : { mapped: emptyPage(), timelineIds: [] };
       this.noteSeen(page.timelineIds, !tracked);
       const kept = page.timelineIds.slice(0, Math.max(0, wanted));
       const dropped = new Set(page.timelineIds.slice(kept.length));
       const mapped = { ...page.mapped, tweets: page.mapped.tweets.filter((tweet) => !dropped.has(tweet.id)) };
       fetched += kept.length;
       const complete = !page.next || fetched >= limit;
-      missing = await this.store(mapped, kept, tracked ? { gap: missing, complete } : null);
+      // The next page is asked for while this one is written: the two waits (on X, on the
+      // database) overlap. Pages are still stored in order, each with its progress.
+      const following =
+        complete || this.context.signal.aborted ? null : this.fetchPage(gap, page.next, limit - fetched);
+      following?.catch(() => undefined); // awaited below, or abandoned with the error that stops the account
+      try {
+        missing = await this.store(mapped, kept, tracked ? { gap: missing, complete } : null);
+      } catch (error) {
+        await following?.catch(() => undefined);
+        throw error;
+      }
       if (complete) return fetched;
-      next = page.next;
+      if (this.context.signal.aborted) {
+        await following?.catch(() => undefined);
+        this.throwIfStopped();
+      }
+      page = await following!;
     }
+  }
+
+  private throwIfStopped(): void {
+    if (this.context.signal.aborted) throw new AccountStopped('partial', stopReason(this.context.signal));
   }
 
   private noteSeen(ids: string[], reread: boolean): void {
