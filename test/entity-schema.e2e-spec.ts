@@ -1,6 +1,5 @@
 import { DataSource } from 'typeorm';
 import { ENTITIES } from '../src/database/data-source-options';
-import { PGLITE_SETTINGS } from '../src/database/pglite.driver';
 import { createTestDatabase, DATABASE_KINDS, openMigrated, TestDatabase } from './support/databases';
 
 // The repository builds its queries from the entities; the migrations write the schema. They must agree.
@@ -17,16 +16,6 @@ describe.each(DATABASE_KINDS)('the migrated schema on %s', (kind) => {
     await dataSource?.destroy();
     await database?.drop();
   });
-
-  if (kind === 'pglite') {
-    it('runs PostgreSQL with the settings of PGLITE_SETTINGS', async () => {
-      for (const setting of PGLITE_SETTINGS) {
-        const [name, value] = setting.split('=');
-        const [shown] = await dataSource.query<Record<string, string>[]>(`SHOW ${name}`);
-        expect(shown[name]).toBe(value);
-      }
-    });
-  }
 
   it.each(ENTITIES.map((entity) => [entity.name, entity]))(
     'has exactly the columns of %s, with their types and nullability',

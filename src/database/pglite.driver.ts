@@ -1,4 +1,4 @@
-import { PGlite, types } from '@electric-sql/pglite';
+import { types } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import { PGliteDriver } from 'typeorm-pglite';
@@ -11,23 +11,13 @@ type ConnectCallback = Parameters<InstanceType<PGliteDriver['driver']['Pool']>['
  *   query sent while another caller's transaction is open runs inside that transaction (and is
  *   rolled back with it).
  * - bigint comes back as a string, as `pg` returns it, instead of a number or a BigInt.
- * It also loads the contrib extensions the migrations create (PGlite takes them only when it starts),
- * and gives PostgreSQL less shared memory than its default (see PGLITE_SETTINGS).
+ * It also loads the contrib extensions the migrations create (PGlite takes them only when it starts).
  */
-/**
- * PostgreSQL's 128 MB of shared buffers are all resident in PGlite's WebAssembly heap from the
- * start; an archive of a few accounts reads far less, and the files behind them are in memory (or
- * the operating system's cache) anyway. BENCHMARKS.md has the measurements behind 16 MB. The heap
- * itself cannot start smaller than the 128 MiB its build declares.
- */
-export const PGLITE_SETTINGS = ['shared_buffers=16MB'];
-
 export function createPGliteDriver(dataDir: string | undefined): { Pool: PGliteDriver['driver']['Pool'] } {
   const { Pool } = new PGliteDriver({
     dataDir,
     parsers: { [types.INT8]: (text: string) => text },
     extensions: { pg_trgm, unaccent },
-    startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS.flatMap((setting) => ['-c', setting])],
   }).driver;
 
   class SerializedPGlitePool extends Pool {
