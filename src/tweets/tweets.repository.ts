@@ -207,7 +207,7 @@ function bindable(column: ColumnMetadata, value: unknown): unknown {
   return typeof value === 'string' ? cleanText(value) : value;
 }
 
-// PostgreSQL takes at most 65,535 parameters a statement; 500 rows of ~20 columns stay well below.
+// Rows a statement: a refused row sends its whole batch through the row-by-row retry.
 const ROWS_PER_STATEMENT = 500;
 
 // created_at at microsecond precision: a JavaScript Date (milliseconds) would round keysets.
@@ -611,14 +611,12 @@ async function writeRows<T>(
   rows: T[],
   mode: UpsertMode,
 ): Promise<Omit<UpsertCounts, 'refused'>> {
-  const params: unknown[] = [];
-  const values = rows.map((row) => {
-    const bound = table.written.map(({ column }) => {
-      const value = bindable(column, (row as Record<string, unknown>)[column.propertyName]);
-      return `$${params.push(value)}::${String(column.type)}`;
-    });
-    return `(${bound.join(', ')})`;
-  });
+  // One array a column, unnested: a statement of a few parameters, which PostgreSQL parses and
+  // plans in a fraction of the time a VALUES list of thousands took (half of a sync page's time).
+  const params = table.written.map(({ column }) =>
+    rows.map((row) => bindable(column, (row as Record<string, unknown>)[column.propertyName])),
+  );
+  const arrays = table.written.map(({ column }, i) => `$${i + 1}::${String(column.type)}[]`);
   const hasOrigin = table.written.some(({ column }) => column.databaseName === 'origin');
   // insert-only freezes content; bookkeeping columns follow in every mode; an import rewrites only
   // what an import stored, and leaves a table without origin (users) as it finds it.
@@ -643,7 +641,7 @@ async function writeRows<T>(
   const histories = table.histories.map((history, i) => `, history_${i} AS (${insertChanges(history, mode)})`);
   // xmax is 0 only on a freshly inserted row version; unchanged rows are not returned at all.
   const written: { inserted: boolean }[] = await manager.query(
-    `WITH observed (${columns}) AS (VALUES ${values.join(', ')}),
+    `WITH observed (${columns}) AS (SELECT * FROM unnest(${arrays.join(', ')})),
      written AS (
        INSERT INTO ${table.name} AS target (${columns}) SELECT ${columns} FROM observed
        ON CONFLICT (id) ${onConflict}
