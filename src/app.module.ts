@@ -11,6 +11,7 @@ import { SyncModule } from './sync/sync.module';
 import { AccountsModule } from './accounts/accounts.module';
 import { UsageModule } from './usage/usage.module';
 import { ArchiveImportModule } from './archive-import/archive-import.module';
+import { ExportModule } from './export/export.module';
 
 // Logged requests never carry credentials.
 const REDACTED_HEADERS = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'];
@@ -45,6 +46,7 @@ export class AppModule {
         AccountsModule,
         UsageModule,
         ArchiveImportModule,
+        ExportModule,
         TasksModule,
       ],
     };

@@ -254,6 +254,9 @@ describe.each(DATABASE_KINDS)('the API as documented at /docs-json, on %s', (kin
 
     check(await request(url()).get(`/tweets/${ORPHAN_REPLY.id}`).expect(200));
     check(await request(url()).get(`/tweets/${page.data[0].id}?include=raw`).expect(200));
+    check(await request(url()).get('/tweets/export?format=csv&screenName=contract_target').expect(200));
+    check(await request(url()).get('/tweets/export').expect(200));
+    check(await request(url()).get('/tweets/export?format=xlsx').expect(400));
     check(await request(url()).get('/tweets/1').expect(404));
     check(await request(url()).get('/tweets/not-an-id').expect(400));
     check(await request(url()).get(`/tweets/${page.data[0].id}/history`).expect(200));

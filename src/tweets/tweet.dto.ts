@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches, ValidateBy, ValidationArguments } from 'class-validator';
 import { MAX_BIGINT } from '../pagination/cursor';
 import { parseCalendarInstant } from '../pagination/instant';
@@ -49,7 +49,8 @@ function IsSearchQuery(): PropertyDecorator {
   });
 }
 
-export class TweetQueryDto extends PageQueryDto {
+/** The filters of GET /tweets, which its export shares. */
+export class TweetFilterQueryDto {
   @ApiPropertyOptional({ description: 'only tweets of this account (case-insensitive)', example: 'NASA' })
   @IsOptional()
   @Matches(SCREEN_NAME, { message: 'screenName must be 1 to 15 letters, digits or underscores' })
@@ -89,6 +90,8 @@ export class TweetQueryDto extends PageQueryDto {
   })
   include?: string;
 }
+
+export class TweetQueryDto extends IntersectionType(PageQueryDto, TweetFilterQueryDto) {}
 
 export class TweetLookupQueryDto {
   @ApiPropertyOptional({ enum: ['raw'] })

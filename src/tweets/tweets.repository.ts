@@ -273,6 +273,39 @@ export class TweetsRepository {
 
   /** Newest first (created_at, id), one indexed query; `limit + 1` rows are read to know if more follow. */
   async findTweets(filter: TweetFilter): Promise<Page<TweetRecord>> {
+    const conditions = await this.tweetConditions(filter);
+    if (!conditions) return { items: [], next: null };
+    const { where, params } = conditions;
+    // The page first, then its authors: joined before the LIMIT, the planner may drive the query
+    // from the few authors and read each one's tweets whole, which a search's estimates invite.
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      `SELECT ${this.tweetSelect(filter.includeRaw)}
+         FROM (SELECT * FROM tweets t
+                WHERE ${where}
+                ORDER BY t.created_at DESC, t.id DESC
+                LIMIT $${params.push(filter.limit + 1)}) t
+         JOIN twitter_users u ON u.id = t.author_id
+        ORDER BY t.created_at DESC, t.id DESC`,
+      params,
+    );
+    return toPage(await this.withReferences(rows.map((row) => this.toTweetRecord(row))), filter.limit);
+  }
+
+  /** How many tweets findTweets lists with `filter` from its start (for an export's progress). */
+  async countTweets(filter: Omit<TweetFilter, 'limit' | 'after' | 'includeRaw'>): Promise<number> {
+    const conditions = await this.tweetConditions(filter);
+    if (!conditions) return 0;
+    const [{ count }] = await this.dataSource.query<{ count: string }[]>(
+      `SELECT count(*) FROM tweets t WHERE ${conditions.where}`,
+      conditions.params,
+    );
+    return Number(count);
+  }
+
+  /** The WHERE of findTweets and countTweets, or null when the screen name is nobody's. */
+  private async tweetConditions(
+    filter: Omit<TweetFilter, 'limit' | 'includeRaw'>,
+  ): Promise<{ where: string; params: unknown[] } | null> {
     const params: unknown[] = [];
     const param = (value: unknown) => `$${params.push(value)}`;
     // The conditions of the partial indexes: timeline tweets, newest version only.
@@ -283,7 +316,7 @@ export class TweetsRepository {
       // Resolved first, so the planner sees the author's id (and its share of the table) and can
       // pick tweets_author_newest_idx; inside a sub-select the id would be unknown when planning.
       const author = await this.findUserByScreenName(filter.screenName);
-      if (!author) return { items: [], next: null };
+      if (!author) return null;
       where.push(`t.author_id = ${param(author.id)}::bigint`);
     }
     if (filter.since) where.push(`t.created_at >= ${param(filter.since)}::timestamptz`);
@@ -298,19 +331,7 @@ export class TweetsRepository {
         `(t.created_at, t.id) < (${param(filter.after.createdAt)}::timestamptz, ${param(filter.after.id)}::bigint)`,
       );
     }
-    // The page first, then its authors: joined before the LIMIT, the planner may drive the query
-    // from the few authors and read each one's tweets whole, which a search's estimates invite.
-    const rows: Record<string, unknown>[] = await this.dataSource.query(
-      `SELECT ${this.tweetSelect(filter.includeRaw)}
-         FROM (SELECT * FROM tweets t
-                WHERE ${where.join(' AND ')}
-                ORDER BY t.created_at DESC, t.id DESC
-                LIMIT ${param(filter.limit + 1)}) t
-         JOIN twitter_users u ON u.id = t.author_id
-        ORDER BY t.created_at DESC, t.id DESC`,
-      params,
-    );
-    return toPage(await this.withReferences(rows.map((row) => this.toTweetRecord(row))), filter.limit);
+    return { where: where.join(' AND '), params };
   }
 
   /** One tweet with its author, or null. */
