@@ -6,6 +6,7 @@ import { runMigrations } from '../src/database/migrate';
 import { TweetRow, TweetsRepository } from '../src/tweets/tweets.repository';
 import { benchConcurrentAccounts } from './accounts.bench';
 import { median } from './bench-process';
+import { benchExport } from './export.bench';
 import { benchRead } from './read.bench';
 import { benchServiceProcess } from './service-process.bench';
 import { benchSearch } from './search.bench';
@@ -164,6 +165,7 @@ async function main(): Promise<void> {
     service: benchServiceProcess,
     search: () => withDatabase((url) => benchSearch(url, { quick })),
     read: () => withDatabase((url) => benchRead(url, { quick })),
+    export: () => withDatabase((url) => benchExport(url, { quick })),
     accounts: () => benchConcurrentAccounts({ quick }),
   };
   const unknown = only?.filter((name) => !(name in sections)) ?? [];
