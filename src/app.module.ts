@@ -12,6 +12,7 @@ import { AccountsModule } from './accounts/accounts.module';
 import { UsageModule } from './usage/usage.module';
 import { ArchiveImportModule } from './archive-import/archive-import.module';
 import { ExportModule } from './export/export.module';
+import { MetricsModule } from './metrics/metrics.module';
 
 // Logged requests never carry credentials.
 const REDACTED_HEADERS = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'];
@@ -39,6 +40,7 @@ export class AppModule {
           }),
         }),
         DatabaseModule,
+        MetricsModule.forRoot(environment.METRICS_ENABLED),
         ScheduleModule.forRoot(),
         HealthModule,
         TweetsModule,

@@ -9,6 +9,8 @@ import { AppModule } from './app.module';
 import type { Environment } from './config/environment';
 import { StatementTimeoutFilter } from './database/statement-timeout.filter';
 import { hardenInput, MAX_PARAM_LENGTH } from './input-hardening';
+import { observeHttpRequests } from './metrics/http-metrics';
+import { Metrics } from './metrics/metrics';
 
 const IMPORTS_ROUTE = '/imports';
 
@@ -27,17 +29,16 @@ export async function createApp(environment: Environment): Promise<NestFastifyAp
   // POST /imports reads its file as a stream (request.file()); limits are set per route. Every
   // other route takes JSON only, and answers a multipart body as Fastify answers any other type.
   await app.register(multipart);
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('preParsing', (request, _reply, payload, done) => {
-      // Before parsing, request.isMultipart() does not know yet: the header tells.
-      if (/^multipart\//i.test(request.headers['content-type'] ?? '') && request.routeOptions.url !== IMPORTS_ROUTE) {
-        done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(request.headers['content-type']));
-        return;
-      }
-      done(null, payload);
-    });
+  const fastify = app.getHttpAdapter().getInstance();
+  if (environment.METRICS_ENABLED) observeHttpRequests(fastify, app.get(Metrics));
+  fastify.addHook('preParsing', (request, _reply, payload, done) => {
+    // Before parsing, request.isMultipart() does not know yet: the header tells.
+    if (/^multipart\//i.test(request.headers['content-type'] ?? '') && request.routeOptions.url !== IMPORTS_ROUTE) {
+      done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(request.headers['content-type']));
+      return;
+    }
+    done(null, payload);
+  });
   app.useGlobalFilters(new StatementTimeoutFilter(app.getHttpAdapter()));
   hardenInput(app);
   app.useGlobalPipes(

@@ -468,7 +468,7 @@ describe.each(DATABASE_KINDS)('accounts sync on %s', (kind) => {
         expect(account).toMatchObject({
           status: 'partial',
           error: expect.stringMatching(
-            /^rate limited on \S*timeline\S* until \S+, beyond SYNC_MAX_RATE_LIMIT_WAIT_SECONDS \(0\)$/i,
+            /^rate limited on \/2\/users\/:id\/tweets until \S+, beyond SYNC_MAX_RATE_LIMIT_WAIT_SECONDS \(0\)$/i,
           ),
         });
       }

@@ -463,6 +463,28 @@ describe.each(DATABASE_KINDS)('the API as documented at /docs-json, on %s', (kin
     }
   }, 90_000);
 
+  it('answers GET /metrics as documented, with METRICS_TOKEN set', async () => {
+    const token = 'metrics-contract-token';
+    const service = await startApp({
+      DATABASE_URL: kind === 'postgres' ? fx.database.url : 'pglite://memory',
+      METRICS_TOKEN: token,
+    });
+    try {
+      const scrape = () => request(service.url).get('/metrics');
+      const scraped = check(await scrape().set('authorization', `Bearer ${token}`).expect(200));
+      expect(scraped.text).toContain('# TYPE timeline_sync_sync_runs_total counter');
+      check(await request(service.url).get('/metrics?probe=%00').set('authorization', `Bearer ${token}`).expect(400));
+      check(await scrape().expect(401));
+      const guessing = await until(
+        () => scrape().set('authorization', 'Bearer a-guess'),
+        (answer) => answer.status === 429,
+      );
+      check(guessing);
+    } finally {
+      await service.close();
+    }
+  }, 90_000);
+
   // Two services start, each on a fresh PGlite (mostly its migrations): longer than the default timeout.
   it('answers every accounts route as documented', async () => {
     // The fixture's database is down by now (see /health above): services of their own, one at a time

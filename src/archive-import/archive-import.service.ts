@@ -1,3 +1,4 @@
+import { Metrics } from '../metrics/metrics';
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { rm } from 'node:fs/promises';
@@ -42,6 +43,7 @@ export class ArchiveImportService implements OnModuleInit, OnApplicationShutdown
     private readonly syncs: SyncRepository,
     private readonly accounts: AccountsRepository,
     private readonly imports: ArchiveImportRepository,
+    private readonly metrics: Metrics,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -91,6 +93,9 @@ export class ArchiveImportService implements OnModuleInit, OnApplicationShutdown
       });
       // Thousands of rows at once: the planner's statistics (search terms' frequencies among them)
       // are refreshed now, not whenever autovacuum (which PGlite does not have) gets to it.
+      for (const kind of ['inserted', 'updated', 'unchanged'] as const) {
+        this.metrics.tweetsWritten.inc({ source: 'import', kind }, progress[kind]);
+      }
       await this.dataSource.query('ANALYZE tweets');
       report(true);
       this.logger.log(

@@ -1,11 +1,8 @@
 import 'reflect-metadata';
-import { Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
-import { NestFactory } from '@nestjs/core';
 import { SingleBar } from 'cli-progress';
 import { resolve } from 'node:path';
 import { ConfigurationError, loadEnvironment } from '../config/environment';
-import { DatabaseModule } from '../database/database.module';
+import { createCommandContext } from '../command-context';
 import type { ImportProgress } from './archive-import.repository';
 import { ArchiveImportModule } from './archive-import.module';
 import { ArchiveImportService } from './archive-import.service';
@@ -25,17 +22,7 @@ async function main(): Promise<void> {
   }
   const environment = loadEnvironment();
 
-  @Module({
-    imports: [
-      ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, skipProcessEnv: true, load: [() => environment] }),
-      DatabaseModule,
-      ArchiveImportModule,
-    ],
-  })
-  class ImportCommandModule {}
-
-  // Warnings and errors only: Nest's start-up lines would bury the progress.
-  const app = await NestFactory.createApplicationContext(ImportCommandModule, { logger: ['warn', 'error'] });
+  const app = await createCommandContext(environment, ArchiveImportModule);
   const bar = process.stderr.isTTY
     ? new SingleBar({
         format: 'importing [{bar}] {percentage}% | {tweets} tweets | {value}/{total} MB',

@@ -181,6 +181,15 @@ export class Environment {
   SYNC_API_TOKEN?: string;
 
   @Transform(toBoolean)
+  @IsBoolean({ message: 'METRICS_ENABLED must be true or false' })
+  METRICS_ENABLED = true;
+
+  /** When set, GET /metrics takes `Authorization: Bearer <METRICS_TOKEN>`. */
+  @IsOptional()
+  @IsString()
+  METRICS_TOKEN?: string;
+
+  @Transform(toBoolean)
   @IsBoolean({ message: 'SCHEDULER_ENABLED must be true or false' })
   SCHEDULER_ENABLED = true;
 
@@ -250,6 +259,7 @@ const SECRET_VARIABLES = new Set<string>([
   'DATABASE_URL',
   'TWITTER_BEARER_TOKEN',
   'SYNC_API_TOKEN',
+  'METRICS_TOKEN',
   ...OAUTH1_VARIABLES,
 ]);
 

@@ -1,7 +1,4 @@
 import 'reflect-metadata';
-import { Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
-import { NestFactory } from '@nestjs/core';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { SingleBar } from 'cli-progress';
@@ -10,10 +7,10 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { ConfigurationError, loadEnvironment } from '../config/environment';
-import { DatabaseModule } from '../database/database.module';
+import { createCommandContext } from '../command-context';
 import { TweetsModule } from '../tweets/tweets.module';
 import { TweetsRepository } from '../tweets/tweets.repository';
-import { toExportFilter } from './export.controller';
+import { toTweetFilter } from '../tweets/tweet.dto';
 import { TweetExportQueryDto } from './export.dto';
 import { exportTweets } from './tweet-export';
 
@@ -67,19 +64,9 @@ async function main(): Promise<void> {
   }
   const environment = loadEnvironment();
 
-  @Module({
-    imports: [
-      ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, skipProcessEnv: true, load: [() => environment] }),
-      DatabaseModule,
-      TweetsModule,
-    ],
-  })
-  class ExportCommandModule {}
-
-  // Warnings and errors only: stdout may be the export itself.
-  const app = await NestFactory.createApplicationContext(ExportCommandModule, { logger: ['warn', 'error'] });
+  const app = await createCommandContext(environment, TweetsModule);
   const repository = app.get(TweetsRepository);
-  const filter = toExportFilter(query);
+  const filter = toTweetFilter(query);
   const total = await repository.countTweets(filter);
   const bar = process.stderr.isTTY
     ? new SingleBar({ format: 'exporting [{bar}] {percentage}% | {value}/{total} tweets', stream: process.stderr })

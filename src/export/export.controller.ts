@@ -5,24 +5,10 @@ import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Readable } from 'node:stream';
 import type { Environment } from '../config/environment';
 import { ApiErrors } from '../openapi/error.dto';
-import { parseInstant } from '../tweets/tweet.dto';
-import { parseSearchQuery } from '../tweets/search-query';
+import { toTweetFilter } from '../tweets/tweet.dto';
 import { TweetsRepository } from '../tweets/tweets.repository';
 import { TweetExportQueryDto } from './export.dto';
-import { CONTENT_TYPES, ExportFilter, exportTweets } from './tweet-export';
-
-/** The filters of GET /tweets as the repository takes them. */
-export function toExportFilter(query: Omit<TweetExportQueryDto, 'format'>): ExportFilter {
-  const include = query.include?.split(',') ?? [];
-  return {
-    screenName: query.screenName,
-    since: query.since === undefined ? undefined : parseInstant(query.since),
-    until: query.until === undefined ? undefined : parseInstant(query.until),
-    search: query.q === undefined ? undefined : parseSearchQuery(query.q),
-    includeRaw: include.includes('raw'),
-    includeDeleted: include.includes('deleted'),
-  };
-}
+import { CONTENT_TYPES, exportTweets } from './tweet-export';
 
 @ApiTags('tweets')
 @Controller('tweets')
@@ -49,7 +35,7 @@ export class ExportController {
   @ApiErrors(400, 503)
   exportTweets(@Query() query: TweetExportQueryDto): StreamableFile {
     const fileName = `tweets${query.screenName ? `-${query.screenName}` : ''}.${query.format}`;
-    const chunks = exportTweets(this.repository, toExportFilter(query), query.format, this.timeZone);
+    const chunks = exportTweets(this.repository, toTweetFilter(query), query.format, this.timeZone);
     return new StreamableFile(Readable.from(chunks, { objectMode: false }), {
       type: CONTENT_TYPES[query.format],
       disposition: `attachment; filename="${fileName}"`,

@@ -14,7 +14,10 @@ import {
   TransientError,
   TwitterApiClient,
   UsageCapError,
+  X_ENDPOINTS,
+  XEndpoint,
 } from '../x-api/twitter-api.client';
+import { Metrics } from '../metrics/metrics';
 import { RefusedRow, SaveMode, TweetsRepository } from '../tweets/tweets.repository';
 import {
   MappedPage,
@@ -58,6 +61,7 @@ export interface SyncStores {
   tweets: TweetsRepository;
   syncs: SyncRepository;
   usage: UsageRepository;
+  metrics: Metrics;
 }
 
 /** Ends the account early, keeping what it stored (a rate limit beyond the allowed wait, a shutdown). */
@@ -81,6 +85,8 @@ interface FetchedPage {
 }
 
 const TIMELINE_REACH = 3200;
+// A first backfill logs how far it is every this many pages.
+const BACKFILL_LOG_PAGES = 4;
 const V2_PAGE_SIZE = 100;
 const V1_PAGE_SIZE = 200;
 const MAX_RETRIES = 3;
@@ -105,6 +111,7 @@ export function emptyResult(screenName: string): AccountResult {
     unchanged: 0,
     skipped: 0,
     newestId: null,
+    backfill: null,
     error: null,
   };
 }
@@ -135,7 +142,8 @@ export class AccountSync {
 
   /** The counts so far, for the run's progress. */
   snapshot(): AccountResult {
-    return { ...this.result, userId: this.userId, newestId: newestStoredId(this.progress) };
+    const backfill = this.result.backfill && { ...this.result.backfill };
+    return { ...this.result, backfill, userId: this.userId, newestId: newestStoredId(this.progress) };
   }
 
   /** Never throws: the outcome, failures included, is in the result. */
@@ -172,12 +180,12 @@ export class AccountSync {
     const userId = this.userId;
     const lookup =
       this.settings.apiVersion === '1.1'
-        ? await this.request('usersShow', () =>
+        ? await this.request(X_ENDPOINTS.usersShow, () =>
             api.findV1User(userId ? { userId } : { screenName: this.account.screenName }),
           )
         : userId
-          ? await this.request('userById', () => api.findUserById(userId))
-          : await this.request('userByUsername', () => api.findUserByUsername(this.account.screenName));
+          ? await this.request(X_ENDPOINTS.userById, () => api.findUserById(userId))
+          : await this.request(X_ENDPOINTS.userByUsername, () => api.findUserByUsername(this.account.screenName));
     if (!lookup.user) {
       const suspended = lookup.problem?.kind === 'suspended';
       await this.saveState(suspended ? 'suspended' : userId ? 'deleted' : 'unresolved');
@@ -242,6 +250,11 @@ export class AccountSync {
     // The first backfill (no cursor yet, no lower bound) stops at SYNC_MAX_BACKFILL tweets.
     if (tracked && gap.sinceId === undefined) limit = this.settings.maxBackfill - this.progress.backfilled;
     if (tracked && limit <= 0 && newestStoredId(this.progress) === null) return this.startAtNewest();
+    const backfill = tracked && gap.sinceId === undefined && limit > 0;
+    if (backfill) {
+      const atMost = Math.min(this.settings.maxBackfill, TIMELINE_REACH);
+      this.result.backfill = { stored: this.progress.backfilled, atMost };
+    }
     let missing = gap;
     let fetched = 0;
     this.throwIfStopped();
@@ -266,6 +279,7 @@ export class AccountSync {
         await following?.catch(() => undefined);
         throw error;
       }
+      if (backfill) this.reportBackfill(complete);
       if (complete) return fetched;
       if (this.context.signal.aborted) {
         await following?.catch(() => undefined);
@@ -273,6 +287,15 @@ export class AccountSync {
       }
       page = await following!;
     }
+  }
+
+  /** How far a first backfill is, for GET /sync/runs/:id and, every few pages, the log. */
+  private reportBackfill(complete: boolean): void {
+    const backfill = this.result.backfill!;
+    backfill.stored = this.progress.backfilled;
+    if (complete || this.result.pages % BACKFILL_LOG_PAGES !== 0) return;
+    const count = (n: number) => n.toLocaleString('en-US');
+    this.logger.log(`${this.screenName}: ${count(backfill.stored)} of at most ${count(backfill.atMost)}`);
   }
 
   private throwIfStopped(): void {
@@ -306,7 +329,7 @@ export class AccountSync {
       if (this.context.signal.aborted) throw new AccountStopped('partial', stopReason(this.context.signal));
       const batch = ids.slice(start, start + LOOKUP_SIZE);
       const lookup = await this.reservePosts(batch.length, batch.length, () =>
-        this.request('tweetsLookup', () => api.lookupTweets(batch)),
+        this.request(X_ENDPOINTS.tweetsLookup, () => api.lookupTweets(batch)),
       );
       // v1.1 stores v1.1 objects: a v2 answer only says whether the tweet is there.
       if (this.settings.apiVersion === '2') await this.store(mapV2TimelinePage(lookup.body), [], null);
@@ -353,7 +376,7 @@ export class AccountSync {
     if (this.settings.apiVersion === '1.1') {
       const maxId = next?.maxId ?? (gap.untilId ? (BigInt(gap.untilId) - 1n).toString() : undefined);
       const { statuses } = await this.reservePosts(pageSize, this.minimumPageSize(), (count) =>
-        this.request('statuses', () =>
+        this.request(X_ENDPOINTS.statuses, () =>
           api.fetchStatusesPage({ userId }, { sinceId: gap.sinceId, maxId, count, exclude }),
         ),
       );
@@ -367,7 +390,7 @@ export class AccountSync {
       };
     }
     const page = await this.reservePosts(pageSize, this.minimumPageSize(), (maxResults) =>
-      this.request('timeline', () =>
+      this.request(X_ENDPOINTS.timeline, () =>
         api.fetchTimelinePage(userId, {
           sinceId: gap.sinceId,
           untilId: gap.untilId,
@@ -453,6 +476,10 @@ export class AccountSync {
     );
     this.result.pages++;
     this.result.fetched += timelineIds.length;
+    const written = this.stores.metrics.tweetsWritten;
+    written.inc({ source: 'sync', kind: 'inserted' }, counts.inserted);
+    written.inc({ source: 'sync', kind: 'updated' }, counts.updated);
+    written.inc({ source: 'sync', kind: 'unchanged' }, counts.unchanged);
     this.result.inserted += counts.inserted;
     this.result.updated += counts.updated;
     this.result.unchanged += counts.unchanged;
@@ -488,7 +515,7 @@ export class AccountSync {
    * the run on refusals that every account would meet.
    */
   private async request<T extends { rateLimit: RateLimitState | null }>(
-    endpoint: string,
+    endpoint: XEndpoint,
     call: () => Promise<T>,
   ): Promise<T> {
     const { rateLimits } = this.context;

@@ -28,6 +28,7 @@ const settled = () => new Promise((resolve) => setImmediate(resolve));
 describe('RateLimitBudget', () => {
   let time: FakeTime;
   let logged: string[];
+  let waits: [string, number][];
   let budget: RateLimitBudget;
   let signal: AbortSignal;
 
@@ -54,9 +55,11 @@ describe('RateLimitBudget', () => {
     time = new FakeTime();
     signal = new AbortController().signal;
     logged = [];
+    waits = [];
     budget = new RateLimitBudget({
       maxWaitSeconds: 900,
       log: (message) => logged.push(message),
+      onWait: (endpoint, seconds) => waits.push([endpoint, seconds]),
       sleep: time.sleep,
       now: () => time.now,
     });
@@ -91,7 +94,9 @@ describe('RateLimitBudget', () => {
     expect(gone).toEqual([0, 1, 2]);
     // One second past the reset, for each of the seven; logged once.
     expect(time.sleeps.map((sleep) => sleep.ms)).toEqual(Array(7).fill(61_000));
-    expect(logged).toEqual(['rate limit of timeline spent: waiting 61 s until 2026-12-15T12:01:01.000Z']);
+    expect(logged).toEqual([
+      'rate limit of timeline spent: every request to it waits 61 s, until 2026-12-15T12:01:01.000Z',
+    ]);
 
     // After the reset nothing is known: one probe, then what its answer allows.
     time.wakeAll();
@@ -150,7 +155,9 @@ describe('RateLimitBudget', () => {
     await settled();
     expect(gone).toEqual([]);
     expect(time.sleeps.map((sleep) => sleep.ms)).toEqual([500, 500]);
-    expect(logged).toEqual(['rate limit of timeline spent: waiting 1 s until 2026-12-15T12:00:00.500Z']);
+    expect(logged).toEqual([
+      'rate limit of timeline spent: every request to it waits 1 s, until 2026-12-15T12:00:00.500Z',
+    ]);
     time.wakeAll();
     await settled();
     expect(gone).toEqual([0]);
@@ -182,9 +189,15 @@ describe('RateLimitBudget', () => {
     expect(first.gone).toEqual([0, 1]);
     expect(users.gone).toEqual([0]);
     expect(logged).toEqual([
-      'rate limit of timeline spent: waiting 11 s until 2026-12-15T12:00:11.000Z',
-      'rate limit of users spent: waiting 21 s until 2026-12-15T12:00:21.000Z',
-      'rate limit of timeline spent: waiting 10 s until 2026-12-15T12:00:31.000Z',
+      'rate limit of timeline spent: every request to it waits 11 s, until 2026-12-15T12:00:11.000Z',
+      'rate limit of users spent: every request to it waits 21 s, until 2026-12-15T12:00:21.000Z',
+      'rate limit of timeline spent: every request to it waits 10 s, until 2026-12-15T12:00:31.000Z',
+    ]);
+    // Once per wait, however many requests share it: what GET /metrics counts.
+    expect(waits).toEqual([
+      ['timeline', 11],
+      ['users', 21],
+      ['timeline', 10],
     ]);
   });
 

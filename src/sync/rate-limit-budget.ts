@@ -18,6 +18,8 @@ export class RateLimitWaitTooLong extends Error {
 export interface RateLimitBudgetOptions {
   maxWaitSeconds: number;
   log?: (message: string) => void;
+  /** Each wait for a reset, as it begins: the endpoint and the seconds it waits. */
+  onWait?: (endpoint: string, seconds: number) => void;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Epoch milliseconds. */
   now?: () => number;
@@ -54,12 +56,14 @@ export class RateLimitBudget {
   private readonly onAbort = new WeakMap<AbortSignal, Set<() => void>>();
   private readonly maxWaitSeconds: number;
   private readonly log: (message: string) => void;
+  private readonly onWait: (endpoint: string, seconds: number) => void;
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   private readonly now: () => number;
 
   constructor(options: RateLimitBudgetOptions) {
     this.maxWaitSeconds = options.maxWaitSeconds;
     this.log = options.log ?? (() => undefined);
+    this.onWait = options.onWait ?? (() => undefined);
     this.sleep = options.sleep ?? defaultSleep;
     this.now = options.now ?? Date.now;
   }
@@ -176,8 +180,9 @@ export class RateLimitBudget {
       const pause = Math.max(spent.resetAt.getTime() + RESET_MARGIN_MS - now, MIN_RESET_WAIT_MS);
       reset = budget.reset = { spent, until: now + pause };
       this.log(
-        `rate limit of ${endpoint} spent: waiting ${Math.ceil(pause / 1000)} s until ${new Date(reset.until).toISOString()}`,
+        `rate limit of ${endpoint} spent: every request to it waits ${Math.ceil(pause / 1000)} s, until ${new Date(reset.until).toISOString()}`,
       );
+      this.onWait(endpoint, pause / 1000);
     }
     const until = reset.until;
     await this.abortable(signal, (own) => this.sleep(Math.max(0, until - this.now()), own));

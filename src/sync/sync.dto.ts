@@ -65,6 +65,15 @@ export class SyncConflictDto extends ErrorDto {
   runId!: string | null;
 }
 
+export class BackfillProgressDto {
+  @ApiProperty({ type: 'integer', description: "the account's tweets this backfill stored so far" }) stored!: number;
+  @ApiProperty({
+    type: 'integer',
+    description: 'the most it fetches: SYNC_MAX_BACKFILL, and no more than the 3,200 X lets a timeline reach',
+  })
+  atMost!: number;
+}
+
 export class AccountResultDto implements AccountResult {
   @ApiProperty() screenName!: string;
   @ApiProperty({ type: String, nullable: true }) userId!: string | null;
@@ -81,6 +90,13 @@ export class AccountResultDto implements AccountResult {
   @ApiProperty({ type: 'integer', description: 'tweets the database refused even after cleaning (logged)' })
   skipped!: number;
   @ApiProperty({ type: String, nullable: true, description: 'newest tweet id stored' }) newestId!: string | null;
+  @ApiProperty({
+    type: BackfillProgressDto,
+    nullable: true,
+    description: 'a first backfill in this run (no tweet of the account stored before): how far it is',
+  })
+  backfill!: BackfillProgressDto | null;
+
   @ApiProperty({ type: String, nullable: true }) error!: string | null;
 }
 

@@ -24,6 +24,8 @@ export interface AccountResult {
   /** Tweets PostgreSQL refused even after cleaning; each is logged with the reason. */
   skipped: number;
   newestId: string | null;
+  /** A first backfill in this run: the account's tweets it stored so far, and the most it fetches. */
+  backfill: { stored: number; atMost: number } | null;
   error: string | null;
 }
 
@@ -371,6 +373,10 @@ function toRun(row: Record<string, unknown>): SyncRun {
     finishedAt: row.finished_at ? new Date(row.finished_at as string) : null,
     error: row.error as string | null,
     // Runs recorded before `skipped` existed skipped nothing.
-    accounts: (row.accounts as AccountResult[]).map((account) => ({ ...account, skipped: account.skipped ?? 0 })),
+    accounts: (row.accounts as AccountResult[]).map((account) => ({
+      ...account,
+      skipped: account.skipped ?? 0,
+      backfill: account.backfill ?? null,
+    })),
   };
 }

@@ -25,6 +25,7 @@ import { HeldLock, SyncLock } from './sync-lock';
 import { AccountResult, RunStatus, RunTrigger, SyncAccount, SyncRepository, SyncRun } from './sync.repository';
 import { TwitterApiClient } from '../x-api/twitter-api.client';
 import { TweetsRepository } from '../tweets/tweets.repository';
+import { Metrics } from '../metrics/metrics';
 import { PostBudget } from '../usage/post-budget';
 import { UsageRepository } from '../usage/usage.repository';
 
@@ -91,8 +92,9 @@ export class SyncService implements OnModuleDestroy, BeforeApplicationShutdown {
     private readonly usage: UsageRepository,
     private readonly lock: SyncLock,
     private readonly config: ConfigService<Environment, true>,
+    private readonly metrics: Metrics,
   ) {
-    this.stores = { api, tweets, syncs, usage };
+    this.stores = { api, tweets, syncs, usage, metrics };
     this.settings = {
       apiVersion: config.get('TWITTER_API_VERSION', { infer: true }),
       saveMode: config.get('SYNC_SAVE_MODE', { infer: true }),
@@ -104,6 +106,10 @@ export class SyncService implements OnModuleDestroy, BeforeApplicationShutdown {
     this.rateLimits = new RateLimitBudget({
       maxWaitSeconds: this.settings.maxRateLimitWaitSeconds,
       log: (message) => this.logger.log(message),
+      onWait: (endpoint, seconds) => {
+        metrics.rateLimitWaits.inc({ endpoint });
+        metrics.rateLimitWaitSeconds.inc({ endpoint }, seconds);
+      },
     });
   }
 
@@ -202,6 +208,7 @@ export class SyncService implements OnModuleDestroy, BeforeApplicationShutdown {
 
   private async execute(active: ActiveRun, options: RunOptions): Promise<SyncRun> {
     const { run, results, stop } = active;
+    const endTimer = this.metrics.syncRunDuration.startTimer({ trigger: run.trigger });
     // Old records go at each run's start: one indexed DELETE, by whichever replica holds the lock.
     await this.syncs
       .deleteRunsOlderThan(this.config.get('SYNC_RUNS_RETENTION_DAYS', { infer: true }))
@@ -228,15 +235,16 @@ export class SyncService implements OnModuleDestroy, BeforeApplicationShutdown {
           if (runError !== null || stop.signal.aborted) {
             const why = runError ?? `not started: ${stopReason(stop.signal)}`;
             results[index] = { ...emptyResult(accounts[index].screenName), error: `not synced: ${why}` };
-            continue;
+          } else {
+            results[index] = await this.syncAccount(active, index, accounts[index], context).catch(
+              (error: unknown): AccountResult => ({
+                ...emptyResult(accounts[index].screenName),
+                error: errorMessage(error),
+              }),
+            );
+            this.saveResultsSoon(active);
           }
-          results[index] = await this.syncAccount(active, index, accounts[index], context).catch(
-            (error: unknown): AccountResult => ({
-              ...emptyResult(accounts[index].screenName),
-              error: errorMessage(error),
-            }),
-          );
-          this.saveResultsSoon(active);
+          this.metrics.accountSyncs.inc({ status: results[index].status });
         }
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, accounts.length) }, worker));
@@ -247,6 +255,8 @@ export class SyncService implements OnModuleDestroy, BeforeApplicationShutdown {
     await active.saving;
     const status: RunStatus = stop.signal.aborted ? 'interrupted' : runStatus(results, runError);
     const error = runError ?? (stop.signal.aborted ? stopReason(stop.signal) : null);
+    endTimer();
+    this.metrics.syncRuns.inc({ trigger: run.trigger, status });
     try {
       return await this.syncs.finishRun(run.id, status, results, error);
     } catch (failure) {

@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { ConfigService } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { Environment } from '../config/environment';
+import { Metrics } from '../metrics/metrics';
 import { errorMessage } from '../sync/account-sync';
 import { SyncRepository, SyncRun } from '../sync/sync.repository';
 import { SyncAlreadyRunningError, SyncService, SyncShuttingDownError } from '../sync/sync.service';
@@ -38,6 +39,7 @@ export class TasksService implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly syncs: SyncRepository,
     private readonly registry: SchedulerRegistry,
     private readonly config: ConfigService<Environment, true>,
+    private readonly metrics: Metrics,
   ) {
     this.timeZone = config.get('APP_TIMEZONE', { infer: true });
     this.entries = defaultSchedule({
@@ -174,20 +176,29 @@ export class TasksService implements OnApplicationBootstrap, BeforeApplicationSh
 
   // Never lets a rejection escape a timer: every failure ends in a log line and the entry's record.
   private runInBackground(name: string, trigger: 'schedule' | 'startup'): void {
-    this.runNow(name, trigger).catch(async (error: unknown) => {
-      if (error instanceof SyncAlreadyRunningError) {
-        this.logger.log(`${name}: skipped, sync ${error.runId ?? '(starting)'} is still running`);
-        await this.schedules.recordSkip(name).catch(() => undefined);
-        return;
-      }
-      // A tick that fell just after shutdown began: no run started, so there is nothing to record.
-      if (error instanceof SyncShuttingDownError) {
-        this.logger.log(`${name}: skipped, the service is shutting down`);
-        return;
-      }
-      this.logger.error(`${name}: ${errorMessage(error)}`);
-      await this.record(name, 'failed', { error: errorMessage(error) });
-    });
+    const counted = (outcome: 'run' | 'skipped' | 'failed') => {
+      if (trigger === 'schedule') this.metrics.scheduleTicks.inc({ entry: name, outcome });
+    };
+    this.runNow(name, trigger).then(
+      () => counted('run'),
+      async (error: unknown) => {
+        if (error instanceof SyncAlreadyRunningError) {
+          counted('skipped');
+          this.logger.log(`${name}: skipped, sync ${error.runId ?? '(starting)'} is still running`);
+          await this.schedules.recordSkip(name).catch(() => undefined);
+          return;
+        }
+        // A tick that fell just after shutdown began: no run started, so there is nothing to record.
+        if (error instanceof SyncShuttingDownError) {
+          counted('skipped');
+          this.logger.log(`${name}: skipped, the service is shutting down`);
+          return;
+        }
+        counted('failed');
+        this.logger.error(`${name}: ${errorMessage(error)}`);
+        await this.record(name, 'failed', { error: errorMessage(error) });
+      },
+    );
   }
 
   private async record(name: string, status: string, result: unknown): Promise<void> {

@@ -6,6 +6,7 @@ import { PageQueryDto } from '../pagination/pagination.dto';
 import { SCREEN_NAME } from '../config/environment';
 import { MAX_SEARCH_TERMS, parseSearchQuery, searchQueryProblem } from './search-query';
 import type { TweetOrigin } from './tweet.entity';
+import type { TweetFilter } from './tweets.repository';
 
 /** since or until, once IsInstant accepted it: a bare date is midnight UTC. */
 export function parseInstant(value: string): Date {
@@ -92,6 +93,19 @@ export class TweetFilterQueryDto {
 }
 
 export class TweetQueryDto extends IntersectionType(PageQueryDto, TweetFilterQueryDto) {}
+
+/** The filters of GET /tweets (and of its export) as the repository takes them. */
+export function toTweetFilter(query: TweetFilterQueryDto): Omit<TweetFilter, 'limit' | 'after'> {
+  const include = query.include?.split(',') ?? [];
+  return {
+    screenName: query.screenName,
+    since: query.since === undefined ? undefined : parseInstant(query.since),
+    until: query.until === undefined ? undefined : parseInstant(query.until),
+    search: query.q === undefined ? undefined : parseSearchQuery(query.q),
+    includeRaw: include.includes('raw'),
+    includeDeleted: include.includes('deleted'),
+  };
+}
 
 export class TweetLookupQueryDto {
   @ApiPropertyOptional({ enum: ['raw'] })

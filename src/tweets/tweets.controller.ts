@@ -4,11 +4,10 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Environment } from '../config/environment';
 import { ApiErrors } from '../openapi/error.dto';
 import { decodeCursor, encodeCursor } from '../pagination/cursor';
-import { parseInstant, TweetDto, TweetIdParams, TweetLookupQueryDto, TweetPageDto, TweetQueryDto } from './tweet.dto';
+import { toTweetFilter, TweetDto, TweetIdParams, TweetLookupQueryDto, TweetPageDto, TweetQueryDto } from './tweet.dto';
 import { toTweetDto } from './tweet-response.mapper';
 import { TweetHistoryDto } from './history.dto';
 import { toTweetHistoryDto } from './history-response.mapper';
-import { parseSearchQuery } from './search-query';
 import { TweetsRepository } from './tweets.repository';
 
 @ApiTags('tweets')
@@ -28,16 +27,10 @@ export class TweetsController {
   @ApiOkResponse({ type: TweetPageDto, description: 'newest first' })
   @ApiErrors(400, 503)
   async findTweets(@Query() query: TweetQueryDto): Promise<TweetPageDto> {
-    const include = query.include?.split(',') ?? [];
     const page = await this.repository.findTweets({
+      ...toTweetFilter(query),
       limit: query.limit,
       after: query.cursor === undefined ? undefined : (decodeCursor(query.cursor) ?? undefined),
-      screenName: query.screenName,
-      since: query.since === undefined ? undefined : parseInstant(query.since),
-      until: query.until === undefined ? undefined : parseInstant(query.until),
-      search: query.q === undefined ? undefined : parseSearchQuery(query.q),
-      includeRaw: include.includes('raw'),
-      includeDeleted: include.includes('deleted'),
     });
     return {
       data: page.items.map((tweet) => toTweetDto(tweet, this.timeZone)),

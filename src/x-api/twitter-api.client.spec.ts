@@ -1,4 +1,5 @@
 import { ConfigService } from '@nestjs/config';
+import { Metrics } from '../metrics/metrics';
 import { Environment, validateEnvironment } from '../config/environment';
 import { FakeXApi, startFakeXApi } from '../fake-x-api/fake-x-api.server';
 import { FakeXApiStore, StoredTweet, StoredUser } from '../fake-x-api/fake-x-api.store';
@@ -23,7 +24,7 @@ function clientFor(baseUrl: string, credentials: 'bearer' | 'oauth1' | 'none' = 
     TWITTER_ACCESS_TOKEN_SECRET: credentials === 'oauth1' ? OAUTH1.accessSecret : '',
   };
   const environment = validateEnvironment({ TWITTER_API_BASE_URL: baseUrl, ...variables });
-  return new TwitterApiClient(new ConfigService<Environment, true>({ ...environment, ...variables }));
+  return new TwitterApiClient(new ConfigService<Environment, true>({ ...environment, ...variables }), new Metrics());
 }
 
 describe('TwitterApiClient against the fake X API', () => {

@@ -11,6 +11,7 @@ import {
   TwitterRateLimit,
 } from 'twitter-api-v2';
 import { Environment, twitterCredentials } from '../config/environment';
+import { Metrics } from '../metrics/metrics';
 import {
   V1Status,
   V1User,
@@ -21,6 +22,18 @@ import {
   V2TimelineBody,
   V2User,
 } from './x-api.mapper';
+
+/** The X API routes the service calls, as X documents them: the label of their metrics, the key of their rate limits. */
+export const X_ENDPOINTS = {
+  userByUsername: '/2/users/by/username/:username',
+  userById: '/2/users/:id',
+  timeline: '/2/users/:id/tweets',
+  tweetsLookup: '/2/tweets',
+  usage: '/2/usage/tweets',
+  usersShow: '/1.1/users/show.json',
+  statuses: '/1.1/statuses/user_timeline.json',
+} as const;
+export type XEndpoint = (typeof X_ENDPOINTS)[keyof typeof X_ENDPOINTS];
 
 /** The X API said no more requests until `resetAt`. */
 export class RateLimitError extends Error {
@@ -157,7 +170,10 @@ export class TwitterApiClient {
   /** GET /2/usage/tweets takes only the app's bearer token. */
   private readonly canReadUsage: boolean;
 
-  constructor(config: ConfigService<Environment, true>) {
+  constructor(
+    config: ConfigService<Environment, true>,
+    private readonly metrics: Metrics,
+  ) {
     const credentials = twitterCredentials({
       TWITTER_BEARER_TOKEN: config.get('TWITTER_BEARER_TOKEN', { infer: true }),
       TWITTER_CONSUMER_KEY: config.get('TWITTER_CONSUMER_KEY', { infer: true }),
@@ -191,7 +207,7 @@ export class TwitterApiClient {
 
   /** The account behind a screen name, with its profile fields. */
   async findUserByUsername(screenName: string): Promise<UserLookup> {
-    const { data, rateLimit } = await this.get('v2', `users/by/username/${screenName}`, {
+    const { data, rateLimit } = await this.get(X_ENDPOINTS.userByUsername, `users/by/username/${screenName}`, {
       'user.fields': V2_USER_FIELDS,
     });
     return toUserLookup(data, screenName, rateLimit);
@@ -199,7 +215,9 @@ export class TwitterApiClient {
 
   /** The account behind a user id, with its profile fields; it finds the account under any name it takes. */
   async findUserById(userId: string): Promise<UserLookup> {
-    const { data, rateLimit } = await this.get('v2', `users/${userId}`, { 'user.fields': V2_USER_FIELDS });
+    const { data, rateLimit } = await this.get(X_ENDPOINTS.userById, `users/${userId}`, {
+      'user.fields': V2_USER_FIELDS,
+    });
     return toUserLookup(data, userId, rateLimit);
   }
 
@@ -207,7 +225,7 @@ export class TwitterApiClient {
   async findV1User(who: { userId: string } | { screenName: string }): Promise<V1UserLookup> {
     const path = 'users/show.json';
     try {
-      const { data, rateLimit } = await this.send('v1', path, v1AccountQuery(who));
+      const { data, rateLimit } = await this.send(X_ENDPOINTS.usersShow, path, v1AccountQuery(who));
       const user = data as Partial<V1User> & { status?: unknown };
       if (typeof user.id_str !== 'string') throw new BadResponseError(`X API v1.1 ${path} did not answer a user`);
       return { user: user as V1User, rateLimit, postsDelivered: user.status ? 1 : 0 };
@@ -221,7 +239,7 @@ export class TwitterApiClient {
   /** The project's posts read and cap (GET /2/usage/tweets); null without a bearer token, which alone may read them. */
   async fetchUsage(): Promise<ProjectUsage | null> {
     if (!this.canReadUsage) return null;
-    const { data, rateLimit } = await this.get('v2', 'usage/tweets', {});
+    const { data, rateLimit } = await this.get(X_ENDPOINTS.usage, 'usage/tweets', {});
     const usage = (data as { data?: Record<string, unknown> }).data ?? {};
     const projectUsage = toCount(usage.project_usage);
     const projectCap = toCount(usage.project_cap);
@@ -253,7 +271,7 @@ export class TwitterApiClient {
     if (page.untilId) query.until_id = page.untilId;
     if (page.paginationToken) query.pagination_token = page.paginationToken;
     if (page.exclude?.length) query.exclude = page.exclude.join(',');
-    const { data, rateLimit } = await this.get('v2', `users/${userId}/tweets`, query);
+    const { data, rateLimit } = await this.get(X_ENDPOINTS.timeline, `users/${userId}/tweets`, query);
     const body = data as V2TimelineBody & { errors?: InlineError[]; meta?: { next_token?: string } };
     const error = body.data === undefined ? body.errors?.[0] : undefined;
     return {
@@ -272,7 +290,7 @@ export class TwitterApiClient {
 
   /** Up to 100 tweets by id (GET /2/tweets), with the timeline's fields and expansions. */
   async lookupTweets(ids: string[]): Promise<TweetsLookup> {
-    const { data, rateLimit } = await this.get('v2', 'tweets', {
+    const { data, rateLimit } = await this.get(X_ENDPOINTS.tweetsLookup, 'tweets', {
       ids: ids.slice(0, MAX_RESULTS).join(','),
       'tweet.fields': V2_TWEET_FIELDS,
       'user.fields': V2_USER_FIELDS,
@@ -312,27 +330,27 @@ export class TwitterApiClient {
     };
     if (page.sinceId) query.since_id = page.sinceId;
     if (page.maxId) query.max_id = page.maxId;
-    const { data, rateLimit } = await this.get('v1', 'statuses/user_timeline.json', query);
+    const { data, rateLimit } = await this.get(X_ENDPOINTS.statuses, 'statuses/user_timeline.json', query);
     if (!Array.isArray(data)) throw new BadResponseError('X API v1.1 user_timeline did not answer a list of statuses');
     const statuses = data as V1Status[];
     return { statuses, rateLimit, postsDelivered: statuses.reduce((sum, status) => sum + postsIn(status), 0) };
   }
 
   private async get(
-    version: 'v1' | 'v2',
+    endpoint: XEndpoint,
     path: string,
     query: Record<string, string>,
   ): Promise<{ data: unknown; rateLimit: RateLimitState | null }> {
     try {
-      return await this.send(version, path, query);
+      return await this.send(endpoint, path, query);
     } catch (error) {
       throw translateError(error, path);
     }
   }
 
-  /** The request itself; it throws the library's errors untranslated. */
+  /** The request itself, counted in the metrics; it throws the library's errors untranslated. */
   private async send(
-    version: 'v1' | 'v2',
+    endpoint: XEndpoint,
     path: string,
     query: Record<string, string>,
   ): Promise<{ data: unknown; rateLimit: RateLimitState | null }> {
@@ -342,11 +360,30 @@ export class TwitterApiClient {
         'no X API credentials: set TWITTER_BEARER_TOKEN, or TWITTER_CONSUMER_KEY, TWITTER_CONSUMER_SECRET, TWITTER_ACCESS_TOKEN and TWITTER_ACCESS_TOKEN_SECRET',
       );
     }
-    const response = await this.client[version].get(path, query, { fullResponse: true, timeout: this.timeout });
+    const version = endpoint.startsWith('/1.1/') ? 'v1' : 'v2';
+    let response;
+    try {
+      response = await this.client[version].get(path, query, { fullResponse: true, timeout: this.timeout });
+    } catch (error) {
+      if (error instanceof ApiResponseError) this.count(endpoint, String(error.code), error.rateLimit);
+      else if (error instanceof ApiPartialResponseError) this.count(endpoint, String(error.response.statusCode));
+      else this.count(endpoint, 'network');
+      throw error;
+    }
+    // twitter-api-v2 answers only a 2xx status this way; the rest are thrown as ApiResponseError.
+    this.count(endpoint, '2xx', response.rateLimit);
     if (typeof response.data !== 'object' || response.data === null) {
       throw new BadResponseError(`X API answered ${path} with a body that is not JSON`);
     }
     return { data: response.data, rateLimit: toRateLimitState(response.rateLimit) };
+  }
+
+  private count(endpoint: XEndpoint, status: string, rateLimit?: TwitterRateLimit): void {
+    this.metrics.xApiRequests.inc({ endpoint, status });
+    const state = toRateLimitState(rateLimit);
+    if (!state) return;
+    this.metrics.rateLimitRemaining.set({ endpoint }, state.remaining);
+    this.metrics.rateLimitReset.set({ endpoint }, state.resetAt.getTime() / 1000);
   }
 }
 
