@@ -30,6 +30,7 @@ export type TweetOrigin = 'api' | 'archive';
 @Index('tweets_author_newest_idx', { synchronize: false })
 @Index('tweets_search_idx', { synchronize: false })
 @Index('tweets_verify_idx', { synchronize: false })
+@Index('tweets_replies_idx', { synchronize: false })
 export class TweetEntity {
   @PrimaryColumn({ type: 'bigint' })
   id!: string;

@@ -80,6 +80,22 @@ export interface UserHistory {
   profiles: UserProfileObservation[];
 }
 
+/** A month of an author's posting: its tweets by kind (a quote that replies counts as a quote). */
+export interface TweetsInMonth {
+  month: string;
+  originals: number;
+  replies: number;
+  retweets: number;
+  quotes: number;
+}
+
+/** How a tweet's kind reads in SQL, from its references (t: the tweets row). */
+const TWEET_KIND = {
+  retweet: `t.referenced_tweets @> '[{"type": "retweeted"}]'`,
+  quote: `t.referenced_tweets @> '[{"type": "quoted"}]'`,
+  reply: `t.in_reply_to_tweet_id IS NOT NULL`,
+};
+
 /** A row PostgreSQL refused even after cleaning, and its error. */
 export interface RefusedRow {
   id: string;
@@ -343,6 +359,57 @@ export class TweetsRepository {
       [id],
     );
     return rows.length ? (await this.withReferences([this.toTweetRecord(rows[0])]))[0] : null;
+  }
+
+  /** The stored replies to a tweet (newest versions), oldest first; along tweets_replies_idx. */
+  findReplies(id: string, limit: number): Promise<TweetRecord[]> {
+    return this.findTweetsWhere(
+      't.in_reply_to_tweet_id = $1::bigint AND t.superseded_by IS NULL',
+      [id],
+      't.created_at, t.id',
+      limit,
+    );
+  }
+
+  /** The author's listed tweets with the most likes (retweets left out: their likes are the original's). */
+  findMostLiked(authorId: string, limit: number): Promise<TweetRecord[]> {
+    return this.findTweetsWhere(
+      `t.author_id = $1::bigint AND NOT t.referenced_only AND t.superseded_by IS NULL AND t.deleted_at IS NULL
+         AND t.like_count IS NOT NULL AND NOT t.referenced_tweets @> '[{"type": "retweeted"}]'`,
+      [authorId],
+      't.like_count DESC, t.created_at DESC, t.id DESC',
+      limit,
+    );
+  }
+
+  /** The author's listed tweets per month in `timeZone` (yyyy-MM), oldest first, by kind. */
+  async countTweetsByMonth(authorId: string, timeZone: string): Promise<TweetsInMonth[]> {
+    const rows: Record<string, string>[] = await this.dataSource.query(
+      `SELECT to_char(t.created_at AT TIME ZONE $2, 'YYYY-MM') AS month,
+              count(*) FILTER (WHERE ${TWEET_KIND.retweet}) AS retweets,
+              count(*) FILTER (WHERE ${TWEET_KIND.quote} AND NOT ${TWEET_KIND.retweet}) AS quotes,
+              count(*) FILTER (WHERE ${TWEET_KIND.reply} AND NOT ${TWEET_KIND.retweet} AND NOT ${TWEET_KIND.quote}) AS replies,
+              count(*) AS total
+         FROM tweets t
+        WHERE t.author_id = $1::bigint AND NOT t.referenced_only AND t.superseded_by IS NULL AND t.deleted_at IS NULL
+        GROUP BY 1 ORDER BY 1`,
+      [authorId, timeZone],
+    );
+    return rows.map((row) => {
+      const [retweets, quotes, replies, total] = [row.retweets, row.quotes, row.replies, row.total].map(Number);
+      return { month: row.month, originals: total - retweets - quotes - replies, replies, retweets, quotes };
+    });
+  }
+
+  private async findTweetsWhere(where: string, params: unknown[], orderBy: string, limit: number) {
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      `SELECT ${this.tweetSelect(false)}
+         FROM (SELECT * FROM tweets t WHERE ${where} ORDER BY ${orderBy} LIMIT $${params.length + 1}) t
+         JOIN twitter_users u ON u.id = t.author_id
+        ORDER BY ${orderBy}`,
+      [...params, limit],
+    );
+    return this.withReferences(rows.map((row) => this.toTweetRecord(row)));
   }
 
   /** The id of the author's oldest listed tweet, or null; read backwards along tweets_author_newest_idx. */

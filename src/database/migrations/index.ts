@@ -8,6 +8,7 @@ import { DeletedTweets1764700000000 } from './1764700000000-DeletedTweets';
 import { History1764800000000 } from './1764800000000-History';
 import { SubstringSearch1764900000000 } from './1764900000000-SubstringSearch';
 import { ArchiveImports1765000000000 } from './1765000000000-ArchiveImports';
+import { RepliesIndex1765100000000 } from './1765100000000-RepliesIndex';
 
 // Listed by hand rather than globbed, so the same list works compiled (dist/) and under Jest (.ts).
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   History1764800000000,
   SubstringSearch1764900000000,
   ArchiveImports1765000000000,
+  RepliesIndex1765100000000,
 ];
