@@ -42,7 +42,8 @@ async function drain(body: NodeJS.ReadableStream): Promise<{ bytes: number; seco
 async function viaService(service: BenchProcess, query: string): Promise<{ bytes: number; seconds: number }> {
   const response = await fetch(`${service.url}/tweets/export?${query}`);
   if (response.status !== 200 || !response.body) throw new Error(`GET /tweets/export answered ${response.status}`);
-  return drain(Readable.fromWeb(response.body));
+  // fetch's stream is the DOM type (the pages' JSX types bring the DOM lib); Node's is the same object.
+  return drain(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream));
 }
 
 async function viaCopy(databaseUrl: string): Promise<{ bytes: number; seconds: number }> {

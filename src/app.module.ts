@@ -13,6 +13,7 @@ import { UsageModule } from './usage/usage.module';
 import { ArchiveImportModule } from './archive-import/archive-import.module';
 import { ExportModule } from './export/export.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { WebModule } from './web/web.module';
 
 // Logged requests never carry credentials.
 const REDACTED_HEADERS = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'];
@@ -50,6 +51,7 @@ export class AppModule {
         ArchiveImportModule,
         ExportModule,
         TasksModule,
+        ...(environment.WEB_ENABLED ? [WebModule] : []),
       ],
     };
   }

@@ -11,6 +11,8 @@ import { StatementTimeoutFilter } from './database/statement-timeout.filter';
 import { hardenInput, MAX_PARAM_LENGTH } from './input-hardening';
 import { observeHttpRequests } from './metrics/http-metrics';
 import { Metrics } from './metrics/metrics';
+import { prefersHtml } from './web/page-route';
+import { registerWebAssets } from './web/web-assets';
 
 const IMPORTS_ROUTE = '/imports';
 
@@ -18,7 +20,7 @@ const IMPORTS_ROUTE = '/imports';
 export async function createApp(environment: Environment): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(environment),
-    new FastifyAdapter({ routerOptions: { maxParamLength: MAX_PARAM_LENGTH } }),
+    new FastifyAdapter({ routerOptions: { maxParamLength: MAX_PARAM_LENGTH, constraints: { page: prefersHtml } } }),
     {
       bufferLogs: true,
       // Throw instead of aborting the process, so main.ts can exit 1.
@@ -29,6 +31,7 @@ export async function createApp(environment: Environment): Promise<NestFastifyAp
   // POST /imports reads its file as a stream (request.file()); limits are set per route. Every
   // other route takes JSON only, and answers a multipart body as Fastify answers any other type.
   await app.register(multipart);
+  if (environment.WEB_ENABLED) await registerWebAssets(app);
   const fastify = app.getHttpAdapter().getInstance();
   if (environment.METRICS_ENABLED) observeHttpRequests(fastify, app.get(Metrics));
   fastify.addHook('preParsing', (request, _reply, payload, done) => {

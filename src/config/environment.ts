@@ -184,6 +184,11 @@ export class Environment {
   @IsBoolean({ message: 'METRICS_ENABLED must be true or false' })
   METRICS_ENABLED = true;
 
+  /** The web pages (/, /accounts, /@name, /tweets/:id, /runs, /schedules) beside the JSON API. */
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'WEB_ENABLED must be true or false' })
+  WEB_ENABLED = true;
+
   /** When set, GET /metrics takes `Authorization: Bearer <METRICS_TOKEN>`. */
   @IsOptional()
   @IsString()

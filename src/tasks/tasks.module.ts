@@ -9,5 +9,6 @@ import { TasksService } from './tasks.service';
   imports: [AuthModule, SyncModule],
   controllers: [SchedulesController],
   providers: [ScheduleRepository, TasksService],
+  exports: [ScheduleRepository, TasksService],
 })
 export class TasksModule {}

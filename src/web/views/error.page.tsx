@@ -1,0 +1,18 @@
+import { Layout } from './layout';
+
+export function ErrorPage({ status, messages }: { status: number; messages: string[] }) {
+  const title = status === 404 ? 'Not found' : status === 400 ? 'Bad request' : status >= 500 ? 'Unavailable' : 'Error';
+  return (
+    <Layout title={title} current="">
+      <h1>{title}</h1>
+      <ul class="error" role="alert">
+        {messages.map((message) => (
+          <li key={message}>{message}</li>
+        ))}
+      </ul>
+      <p>
+        <a href="/">Back to the timeline</a>
+      </p>
+    </Layout>
+  );
+}
