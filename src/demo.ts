@@ -46,6 +46,8 @@ Demo running: the fake X API at ${fake.url}, the service at ${url} (embedded dat
 Accounts: ${accounts.map((a) => `@${a.username}${a.protected ? ' (protected)' : ''}${a.suspended ? ' (suspended)' : ''}`).join(', ')}
 New tweets appear every minute; the service synced at start-up and syncs every minute (SYNC_CRON=${environment.SYNC_CRON}).
 
+  Open ${url}/ in a browser: the timeline, ${url}/@${accounts[0].username}, ${url}/runs (API token: demo).
+
   curl '${url}/tweets?limit=5'
   curl '${url}/tweets?screenName=${accounts[0].username}&q=sync'
   curl -X POST -H 'Authorization: Bearer demo' '${url}/sync?wait=true'

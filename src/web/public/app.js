@@ -105,16 +105,43 @@
         announce(output.textContent);
         return;
       }
-      output.textContent = 'Done.';
       announce(`${button.textContent}: done.`);
-      if (byId('runs')) await refreshRuns(true);
-      else setTimeout(() => window.location.reload(), 400);
+      if (form.dataset.upload) {
+        // An import runs in the background: its record says how far it is.
+        output.textContent = 'Import started: ';
+        const link = document.createElement('a');
+        link.href = response.headers.get('Location');
+        link.textContent = 'its progress';
+        output.append(link);
+      } else if (byId('runs')) {
+        output.textContent = 'Done.';
+        await refreshRuns(true);
+      } else {
+        output.textContent = 'Done.';
+        setTimeout(() => window.location.reload(), 400);
+      }
     } catch (error) {
       output.textContent = `The service did not answer: ${error.message}`;
     } finally {
       button.disabled = false;
     }
   });
+
+  // An avatar X no longer serves (or that this network cannot reach) shows the name's initial.
+  function replaceAvatar(image) {
+    const initial = document.createElement('span');
+    initial.className = image.className;
+    initial.setAttribute('aria-hidden', 'true');
+    const name = image.closest('article, .profile')?.querySelector('strong, h1');
+    initial.textContent = name ? name.textContent.trim().slice(0, 1) : '';
+    image.replaceWith(initial);
+  }
+  const isAvatar = (element) => element instanceof HTMLImageElement && element.classList.contains('avatar');
+  document.addEventListener('error', (event) => isAvatar(event.target) && replaceAvatar(event.target), true);
+  // Those that failed before this script ran.
+  for (const image of document.querySelectorAll('img.avatar')) {
+    if (image.complete && image.naturalWidth === 0) replaceAvatar(image);
+  }
 
   // Charts: uPlot draws each figure's table. The colours come from the stylesheet (light or dark).
   function drawChart(figure) {
@@ -154,7 +181,7 @@
             stroke: colour(index),
             fill: bars ? colour(index) : undefined,
             width: 2,
-            points: { show: xs.length < 60 },
+            points: { show: !bars && xs.length < 60 },
             paths: bars ? uPlot.paths.bars({ size: [0.7, 60] }) : undefined,
             // A stacked bar shows its own count, not the running total.
             value: bars

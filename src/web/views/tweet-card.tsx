@@ -151,28 +151,11 @@ export function TweetCard({ tweet, clock, focus = false }: { tweet: TweetDto; cl
       {quoted && <Referenced reference={quoted} label="Quoted tweet" />}
       <footer>
         <ul class="metrics" aria-label="Metrics">
-          <li title="replies">
-            💬 {compactCount(m.replyCount)}
-            <span class="visually-hidden"> replies</span>
-          </li>
-          <li title="retweets">
-            🔁 {compactCount(m.retweetCount)}
-            <span class="visually-hidden"> retweets</span>
-          </li>
-          <li title="likes">
-            ❤️ {compactCount(m.likeCount)}
-            <span class="visually-hidden"> likes</span>
-          </li>
-          <li title="quotes">
-            ❝ {compactCount(m.quoteCount)}
-            <span class="visually-hidden"> quotes</span>
-          </li>
-          {m.impressionCount !== null && (
-            <li title="views">
-              👁 {compactCount(m.impressionCount)}
-              <span class="visually-hidden"> views</span>
-            </li>
-          )}
+          <li>{compactCount(m.replyCount)} replies</li>
+          <li>{compactCount(m.retweetCount)} retweets</li>
+          <li>{compactCount(m.likeCount)} likes</li>
+          <li>{compactCount(m.quoteCount)} quotes</li>
+          {m.impressionCount !== null && <li>{compactCount(m.impressionCount)} views</li>}
         </ul>
         <a href={tweet.url} class="on-x" rel="noopener noreferrer">
           on x.com
