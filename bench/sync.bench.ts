@@ -7,6 +7,7 @@ import { TweetRow, TweetsRepository } from '../src/tweets/tweets.repository';
 import { benchConcurrentAccounts } from './accounts.bench';
 import { median } from './bench-process';
 import { benchExport } from './export.bench';
+import { benchPages } from './pages.bench';
 import { benchRead } from './read.bench';
 import { benchServiceProcess } from './service-process.bench';
 import { benchSearch } from './search.bench';
@@ -16,7 +17,8 @@ import { withDatabase } from './database';
  * `npm run bench`: the upsert path against a hand-written pg baseline of the same SQL on the same
  * rows, the service as a process on each database (bench/service-process.bench.ts), search, the
  * read path against a bare server (bench/read.bench.ts), and many accounts synced concurrently
- * (bench/accounts.bench.ts; `npm run bench -- --quick` syncs fewer of them). Ratios are against
+ * (bench/accounts.bench.ts; `npm run bench -- --quick` syncs fewer of them), and the pages' HTML
+ * against the JSON of the same data (bench/pages.bench.ts). Ratios are against
  * baselines measured in this same run, so they hold on any machine.
  */
 const ROWS = 20_000;
@@ -167,6 +169,7 @@ async function main(): Promise<void> {
     read: () => withDatabase((url) => benchRead(url, { quick })),
     export: () => withDatabase((url) => benchExport(url, { quick })),
     accounts: () => benchConcurrentAccounts({ quick }),
+    pages: () => withDatabase((url) => benchPages(url, { quick })),
   };
   const unknown = only?.filter((name) => !(name in sections)) ?? [];
   if (unknown.length > 0)

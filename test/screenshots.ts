@@ -11,7 +11,7 @@ const OUT = join(ROOT, 'docs', 'screenshots');
  */
 async function main(): Promise<void> {
   const base = process.env.BASE_URL ?? 'http://localhost:3000';
-  const account = process.env.SCREENSHOT_ACCOUNT ?? 'open_source';
+  const account = process.env.SCREENSHOT_ACCOUNT ?? 'long_history';
   await mkdir(OUT, { recursive: true });
   for (const colorScheme of ['light', 'dark'] as const) {
     const browser = await launchBrowser({ colorScheme });
