@@ -90,6 +90,10 @@ describe.each(DATABASE_KINDS)('the pages over HTTP, on %s', (kind) => {
     expect(policy).toContain("img-src 'self' data: https://pbs.twimg.com");
     expect(policy).toContain("frame-ancestors 'none'");
     expect(page.headers['x-content-type-options']).toBe('nosniff');
+    expect(policy).not.toContain('unsafe-inline');
+    // Swagger UI's inline styles are allowed on /docs alone.
+    const docs = await request(running.url).get('/docs').expect(200);
+    expect(docs.headers['content-security-policy']).toContain("style-src 'self' 'unsafe-inline'");
     expect(page.headers['referrer-policy']).toBe('same-origin');
     // The page has no inline script or style for the policy to block.
     expect(page.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);

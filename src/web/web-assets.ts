@@ -1,6 +1,7 @@
 import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { IncomingMessage } from 'node:http';
 import { dirname, join } from 'node:path';
 
 /** The pages' own scripts and styles: src/web/public, copied beside the build by `npm run build`. */
@@ -8,6 +9,8 @@ export const PUBLIC_DIR = join(__dirname, 'public');
 const UPLOT_DIR = dirname(require.resolve('uplot/dist/uPlot.iife.min.js'));
 /** Where X serves avatars, photos, video previews and videos. */
 const X_MEDIA_HOSTS = ['https://pbs.twimg.com', 'https://abs.twimg.com', 'https://video.twimg.com'];
+
+const isDocs = (request: IncomingMessage) => /^\/docs(\/|$)/.test(request.url ?? '');
 
 /**
  * Serves /assets (the pages' scripts and styles, and uPlot from node_modules: no CDN) and sets the
@@ -21,7 +24,8 @@ export async function registerWebAssets(app: NestFastifyApplication): Promise<vo
       directives: {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
+        // Swagger UI (/docs) sets inline styles; the pages have none.
+        styleSrc: ["'self'", (request) => (isDocs(request) ? "'unsafe-inline'" : '')],
         imgSrc: ["'self'", 'data:', ...X_MEDIA_HOSTS],
         mediaSrc: ["'self'", ...X_MEDIA_HOSTS],
         connectSrc: ["'self'"],

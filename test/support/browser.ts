@@ -33,6 +33,11 @@ export async function launchBrowser(options: { colorScheme?: 'light' | 'dark' } 
     colorScheme: options.colorScheme ?? 'light',
     timezoneId: 'UTC',
   });
+  // Only the service under test answers: X's image hosts are out of reach here, and a page must not wait on them.
+  await context.route(
+    (url) => !['127.0.0.1', 'localhost'].includes(url.hostname),
+    (route) => route.abort('internetdisconnected'),
+  );
   return {
     context,
     close: async () => {

@@ -202,16 +202,19 @@
       figure,
       chart: drawChart(figure),
     }));
+    const redraw = () => {
+      for (const entry of charts) {
+        entry.chart.destroy();
+        entry.chart = drawChart(entry.figure);
+      }
+    };
     let resizing;
     window.addEventListener('resize', () => {
       clearTimeout(resizing);
-      resizing = setTimeout(() => {
-        for (const entry of charts) {
-          entry.chart.destroy();
-          entry.chart = drawChart(entry.figure);
-        }
-      }, 200);
+      resizing = setTimeout(redraw, 200);
     });
+    // Light or dark: the colours follow the system's setting when it changes.
+    window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', redraw);
   }
 
   // The timeline: older pages as you scroll (the "Older tweets" link's page), new tweets at the top.

@@ -3,7 +3,7 @@ import type { UserHistoryDto } from '../../tweets/history.dto';
 import type { TweetDto } from '../../tweets/tweet.dto';
 import type { TweetsInMonth } from '../../tweets/tweets.repository';
 import type { UserDto } from '../../tweets/user.dto';
-import { ApiAction } from './action';
+import { AccountActions } from './accounts.page';
 import { Chart } from './chart';
 import { Clock, formatCount, localTime } from './format';
 import { Layout } from './layout';
@@ -78,22 +78,7 @@ export function AccountPage(props: {
             Not in the list of accounts to sync: its tweets are stored as others referenced them.
           </p>
         )}
-        {account && (
-          <div class="actions">
-            <ApiAction
-              method="PATCH"
-              path={`/accounts/${account.screenName}`}
-              body={{ enabled: !account.enabled }}
-              label={account.enabled ? `Pause @${account.screenName}` : `Resume @${account.screenName}`}
-            />
-            <ApiAction
-              method="POST"
-              path="/sync"
-              body={{ screenNames: [account.screenName] }}
-              label={`Sync @${account.screenName} now`}
-            />
-          </div>
-        )}
+        {account && <AccountActions account={account} />}
       </section>
 
       <section aria-labelledby="activity">

@@ -5,6 +5,30 @@ import { Layout } from './layout';
 
 const when = (iso: string | null, clock: Clock) => (iso ? localTime(iso, clock) : 'never');
 
+/** Pause or resume, sync now and (`removable`) remove: the account's actions with the token. */
+export function AccountActions({ account, removable = false }: { account: AccountDto; removable?: boolean }) {
+  const name = account.screenName;
+  return (
+    <div class="actions">
+      <ApiAction
+        method="PATCH"
+        path={`/accounts/${name}`}
+        body={{ enabled: !account.enabled }}
+        label={account.enabled ? `Pause @${name}` : `Resume @${name}`}
+      />
+      <ApiAction method="POST" path="/sync" body={{ screenNames: [name] }} label={`Sync @${name} now`} />
+      {removable && (
+        <ApiAction
+          method="DELETE"
+          path={`/accounts/${name}`}
+          confirm={`Remove @${name} from the list? Its stored tweets stay.`}
+          label={`Remove @${name}`}
+        />
+      )}
+    </div>
+  );
+}
+
 /** `/accounts`: the accounts to sync, with their state; with the token, add, pause, remove and import. */
 export function AccountsPage({ accounts, clock }: { accounts: AccountDto[]; clock: Clock }) {
   return (
@@ -46,26 +70,7 @@ export function AccountsPage({ accounts, clock }: { accounts: AccountDto[]; cloc
                   </td>
                   <td class="error-text">{account.lastError ?? ''}</td>
                   <td class="needs-token-cell">
-                    <div class="actions">
-                      <ApiAction
-                        method="PATCH"
-                        path={`/accounts/${account.screenName}`}
-                        body={{ enabled: !account.enabled }}
-                        label={account.enabled ? `Pause @${account.screenName}` : `Resume @${account.screenName}`}
-                      />
-                      <ApiAction
-                        method="POST"
-                        path="/sync"
-                        body={{ screenNames: [account.screenName] }}
-                        label={`Sync @${account.screenName} now`}
-                      />
-                      <ApiAction
-                        method="DELETE"
-                        path={`/accounts/${account.screenName}`}
-                        confirm={`Remove @${account.screenName} from the list? Its stored tweets stay.`}
-                        label={`Remove @${account.screenName}`}
-                      />
-                    </div>
+                    <AccountActions account={account} removable />
                   </td>
                 </tr>
               ))}

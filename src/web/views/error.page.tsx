@@ -5,11 +5,13 @@ export function ErrorPage({ status, messages }: { status: number; messages: stri
   return (
     <Layout title={title} current="">
       <h1>{title}</h1>
-      <ul class="error" role="alert">
-        {messages.map((message) => (
-          <li key={message}>{message}</li>
-        ))}
-      </ul>
+      <div class="error" role="alert">
+        <ul>
+          {messages.map((message) => (
+            <li key={message}>{message}</li>
+          ))}
+        </ul>
+      </div>
       <p>
         <a href="/">Back to the timeline</a>
       </p>

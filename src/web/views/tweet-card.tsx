@@ -131,14 +131,19 @@ export function TweetCard({ tweet, clock, focus = false }: { tweet: TweetDto; cl
           )}
         </p>
       </header>
-      {repliedTo && (
-        <p class="context">
-          Replying to{' '}
-          <a href={repliedTo.text !== null ? `/tweets/${repliedTo.id}` : `https://x.com/i/web/status/${repliedTo.id}`}>
-            {repliedTo.author?.screenName ? `@${repliedTo.author.screenName}` : 'a tweet'}
-          </a>
-        </p>
-      )}
+      {repliedTo &&
+        (repliedTo.text !== null && !focus ? (
+          <Referenced reference={repliedTo} label="Replied-to tweet" />
+        ) : (
+          <p class="context">
+            Replying to{' '}
+            <a
+              href={repliedTo.text !== null ? `/tweets/${repliedTo.id}` : `https://x.com/i/web/status/${repliedTo.id}`}
+            >
+              {repliedTo.author?.screenName ? `@${repliedTo.author.screenName}` : 'a tweet'}
+            </a>
+          </p>
+        ))}
       {retweeted ? (
         <>
           <p class="context">Retweeted</p>
