@@ -92,6 +92,7 @@ describe.each(DATABASE_KINDS)('the web pages in Chromium, on %s', (kind) => {
         if (service.process.exitCode !== null) {
           throw new Error(
             `the service exited with ${service.process.exitCode}: ${service.stderr()}${service.stdout().slice(-4000)}`,
+            { cause: error },
           );
         }
         throw error;
