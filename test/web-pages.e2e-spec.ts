@@ -39,7 +39,13 @@ describe.each(DATABASE_KINDS)('the web pages in Chromium, on %s', (kind) => {
   let service: ServiceProcess;
   let browser: Browser;
   let nasa: StoredUser;
-  const thread: Record<'root' | 'middle' | 'leaf', string> = { root: '', middle: '', leaf: '' };
+  const thread: Record<'root' | 'middle' | 'leaf' | 'edited' | 'gone', string> = {
+    root: '',
+    middle: '',
+    leaf: '',
+    edited: '',
+    gone: '',
+  };
 
   const api = async (path: string, init: RequestInit = {}): Promise<Json> => {
     const response = await fetch(service.url + path, init);
@@ -118,6 +124,8 @@ describe.each(DATABASE_KINDS)('the web pages in Chromium, on %s', (kind) => {
     const middle = fake.store.addTweet({ authorId: nasa.id, text: 'Part 2: stage separation', replyToId: root.id });
     const leaf = fake.store.addTweet({ authorId: nasa.id, text: 'Part 3: orbit reached', replyToId: middle.id });
     Object.assign(thread, { root: root.id, middle: middle.id, leaf: leaf.id });
+    const edited = fake.store.addTweet({ authorId: nasa.id, text: 'Launch at 9:00' });
+    Object.assign(thread, { gone: fake.store.addTweet({ authorId: nasa.id, text: 'Posted by mistake' }).id });
     fake.store.addTweet({ authorId: nasa.id, text: SCRIPT });
     fake.store.addTweet({ authorId: nasa.id, text: IMAGE });
     database = await createTestDatabase(kind);
@@ -128,10 +136,14 @@ describe.each(DATABASE_KINDS)('the web pages in Chromium, on %s', (kind) => {
       TWITTER_SCREEN_NAMES: 'nasa',
       SYNC_API_TOKEN: SYNC_TOKEN,
       SCHEDULER_ENABLED: 'false',
+      APP_TIMEZONE: 'Asia/Kolkata',
     });
     await syncNow();
-    // A second observation of the root's metrics, for its chart.
+    // A second observation of the root's metrics, for its chart; a tweet X no longer has.
     fake.store.setMetrics(root.id, { like_count: 12, retweet_count: 3 });
+    fake.store.deleteTweet(thread.gone);
+    // Edited after the first sync stored it: both versions are stored.
+    thread.edited = fake.store.editTweet(edited.id, 'Launch at 9:30 (edited)').id;
     await syncNow();
     browser = await launchBrowser();
   });
@@ -228,7 +240,7 @@ describe.each(DATABASE_KINDS)('the web pages in Chromium, on %s', (kind) => {
     const tweets = (await listAll('&screenName=nasa')).filter((tweet) => tweet.author.screenName === 'nasa');
     const months = new Map<string, number>();
     for (const tweet of tweets)
-      months.set(tweet.createdAt.slice(0, 7), (months.get(tweet.createdAt.slice(0, 7)) ?? 0) + 1);
+      months.set(tweet.createdAtLocal.slice(0, 7), (months.get(tweet.createdAtLocal.slice(0, 7)) ?? 0) + 1);
     await page.goto(service.url + '/@nasa');
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toMatch(/NASA\s*@nasa/);
     const chart = page.locator('#activity-chart');
@@ -242,9 +254,68 @@ describe.each(DATABASE_KINDS)('the web pages in Chromium, on %s', (kind) => {
         ]),
       );
     expect(rows).toEqual([...months].sort(([a], [b]) => a.localeCompare(b)));
-    await expect(page.locator('#followers-chart').getAttribute('data-points')).resolves.toBe('1');
+    const history = await api('/users/nasa/history');
+    expect(history.metrics.length).toBeGreaterThan(0);
+    await expect(page.locator('#followers-chart').getAttribute('data-points')).resolves.toBe(
+      String(history.metrics.length),
+    );
     const likes = await page.locator('section[aria-labelledby="most-liked"] article').count();
     expect(likes).toBeGreaterThan(0);
+  });
+
+  browserTest('a tweet shows as people know it: author, media, quote, edits, deletion, local time', async (page) => {
+    const tweets = await listAll('&include=deleted');
+    const withMedia = tweets.find((tweet) => tweet.media.some((item: Json) => item.type === 'photo'))!;
+    const withVideo = tweets.find((tweet) => tweet.media.some((item: Json) => item.type === 'video'))!;
+    const quoting = tweets.find((tweet) =>
+      tweet.referencedTweets.some((ref: Json) => ref.type === 'quoted' && ref.text !== null),
+    )!;
+    for (const [tweet, shows] of [
+      [withMedia, 'photo'],
+      [withVideo, 'video'],
+    ] as const) {
+      await page.goto(`${service.url}/tweets/${tweet.id}`);
+      const item = tweet.media.find((media: Json) => media.type === shows);
+      const thumbnail = page.locator('article.focus .media img').first();
+      await expect(thumbnail.getAttribute('src')).resolves.toBe(item.url ?? item.preview_image_url);
+      const link = await page.locator('article.focus .media a').first().getAttribute('href');
+      expect(link).toMatch(
+        shows === 'video' ? /^https:\/\/video\.twimg\.com\/.+\.mp4/ : /^https:\/\/pbs\.twimg\.com\//,
+      );
+      // The media's t.co link is not left in the text.
+      await expect(page.locator('article.focus > .text').textContent()).resolves.not.toMatch(/https:\/\/t\.co\//);
+    }
+    await page.goto(`${service.url}/tweets/${quoting.id}`);
+    const quoted = quoting.referencedTweets.find((ref: Json) => ref.type === 'quoted');
+    await expect(page.locator('article.focus blockquote[aria-label="Quoted tweet"] .text').textContent()).resolves.toBe(
+      quoted.text,
+    );
+    await expect(page.locator('article.focus .byline a').first().getAttribute('href')).resolves.toBe('/@nasa');
+
+    // Edited: the badge, and both versions on its page.
+    await page.goto(`${service.url}/tweets/${thread.edited}`);
+    await expect(page.locator('article.focus .badge', { hasText: 'edited' }).count()).resolves.toBe(1);
+    await expect(page.locator('.versions .text').allTextContents()).resolves.toEqual([
+      'Launch at 9:00',
+      'Launch at 9:30 (edited)',
+    ]);
+    // The time in APP_TIMEZONE (Asia/Kolkata), with the instant in the markup.
+    const time = page.locator('article.focus time');
+    const stored = tweets.find((tweet) => tweet.id === thread.edited)!;
+    await expect(time.getAttribute('datetime')).resolves.toBe(stored.createdAt);
+    await expect(time.textContent()).resolves.toMatch(/GMT\+5:30$/);
+
+    // Deleted on X: kept, listed with "include deleted", badged.
+    const gone = tweets.find((tweet) => tweet.id === thread.gone)!;
+    expect(gone.deletedAt).not.toBeNull();
+    await page.goto(service.url + '/');
+    await expect(page.locator(`#timeline > li[data-id="${thread.gone}"]`).count()).resolves.toBe(0);
+    await page.getByLabel('include deleted').check();
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(/include=deleted/);
+    await expect(
+      page.locator(`#timeline > li[data-id="${thread.gone}"] .badge-deleted`).textContent(),
+    ).resolves.toContain('deleted');
   });
 
   browserTest(

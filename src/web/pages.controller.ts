@@ -76,6 +76,7 @@ export class PagesController {
     } else {
       const found = await this.tweets.findTweets({
         ...toTweetFilter(query),
+        includeRaw: false, // the page never shows it
         limit: TIMELINE_PAGE_SIZE,
         after: query.cursor === undefined ? undefined : (decodeCursor(query.cursor) ?? undefined),
       });
