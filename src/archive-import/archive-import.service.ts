@@ -93,9 +93,7 @@ export class ArchiveImportService implements OnModuleInit, OnApplicationShutdown
       });
       // Thousands of rows at once: the planner's statistics (search terms' frequencies among them)
       // are refreshed now, not whenever autovacuum (which PGlite does not have) gets to it.
-      for (const kind of ['inserted', 'updated', 'unchanged'] as const) {
-        this.metrics.tweetsWritten.inc({ source: 'import', kind }, progress[kind]);
-      }
+      this.metrics.countTweetsWritten('import', progress);
       await this.dataSource.query('ANALYZE tweets');
       report(true);
       this.logger.log(

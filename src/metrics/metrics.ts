@@ -93,6 +93,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** What one write stored, by kind. */
+  countTweetsWritten(source: 'sync' | 'import', counts: Record<'inserted' | 'updated' | 'unchanged', number>): void {
+    for (const kind of ['inserted', 'updated', 'unchanged'] as const) {
+      this.tweetsWritten.inc({ source, kind }, counts[kind]);
+    }
+  }
+
   /** Node's process metrics (CPU, memory, event loop, GC), under their usual names. */
   collectDefaults(): void {
     collectDefaultMetrics({ register: this.registry });

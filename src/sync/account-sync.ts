@@ -476,10 +476,7 @@ export class AccountSync {
     );
     this.result.pages++;
     this.result.fetched += timelineIds.length;
-    const written = this.stores.metrics.tweetsWritten;
-    written.inc({ source: 'sync', kind: 'inserted' }, counts.inserted);
-    written.inc({ source: 'sync', kind: 'updated' }, counts.updated);
-    written.inc({ source: 'sync', kind: 'unchanged' }, counts.unchanged);
+    this.stores.metrics.countTweetsWritten('sync', counts);
     this.result.inserted += counts.inserted;
     this.result.updated += counts.updated;
     this.result.unchanged += counts.unchanged;
