@@ -8,7 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import type { Environment } from './config/environment';
 import { StatementTimeoutFilter } from './database/statement-timeout.filter';
-import { hardenInput, MAX_PARAM_LENGTH } from './input-hardening';
+import { hardenInput, MAX_PARAM_LENGTH, VALIDATION_OPTIONS } from './input-hardening';
 import { observeHttpRequests } from './metrics/http-metrics';
 import { Metrics } from './metrics/metrics';
 import { prefersHtml } from './web/page-route';
@@ -44,9 +44,7 @@ export async function createApp(environment: Environment): Promise<NestFastifyAp
   });
   app.useGlobalFilters(new StatementTimeoutFilter(app.getHttpAdapter()));
   hardenInput(app);
-  app.useGlobalPipes(
-    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: true }),
-  );
+  app.useGlobalPipes(new ValidationPipe(VALIDATION_OPTIONS));
   const openApi = new DocumentBuilder()
     // 3.1: its schemas are JSON Schema, where a nullable object ({ anyOf: [{ $ref }, { type: 'null' }] }) accepts null.
     .setOpenAPIVersion('3.1.0')

@@ -1,6 +1,14 @@
-import { BadRequestException } from '@nestjs/common';
+import { BadRequestException, ValidationPipeOptions } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest, RawServerDefault } from 'fastify';
+
+/** The global ValidationPipe's options; the timeline page validates its query with the same. */
+export const VALIDATION_OPTIONS: ValidationPipeOptions = {
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  transform: true,
+  stopAtFirstError: true,
+};
 
 /**
  * Longer than any URL Node.js accepts (its request line and headers share 16 KiB), so Fastify's

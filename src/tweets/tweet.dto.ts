@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches, ValidateBy, ValidationArguments } from 'class-validator';
-import { MAX_BIGINT } from '../pagination/cursor';
+import { decodeCursor, MAX_BIGINT } from '../pagination/cursor';
 import { parseCalendarInstant } from '../pagination/instant';
 import { PageQueryDto } from '../pagination/pagination.dto';
 import { SCREEN_NAME } from '../config/environment';
@@ -104,6 +104,15 @@ export function toTweetFilter(query: TweetFilterQueryDto): Omit<TweetFilter, 'li
     search: query.q === undefined ? undefined : parseSearchQuery(query.q),
     includeRaw: include.includes('raw'),
     includeDeleted: include.includes('deleted'),
+  };
+}
+
+/** GET /tweets' whole query as the repository takes it: the filters, the page size, where it continues. */
+export function toTweetPageFilter(query: TweetQueryDto): TweetFilter {
+  return {
+    ...toTweetFilter(query),
+    limit: query.limit,
+    after: query.cursor === undefined ? undefined : (decodeCursor(query.cursor) ?? undefined),
   };
 }
 

@@ -3,8 +3,15 @@ import { ConfigService } from '@nestjs/config';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Environment } from '../config/environment';
 import { ApiErrors } from '../openapi/error.dto';
-import { decodeCursor, encodeCursor } from '../pagination/cursor';
-import { toTweetFilter, TweetDto, TweetIdParams, TweetLookupQueryDto, TweetPageDto, TweetQueryDto } from './tweet.dto';
+import { encodeCursor } from '../pagination/cursor';
+import {
+  toTweetPageFilter,
+  TweetDto,
+  TweetIdParams,
+  TweetLookupQueryDto,
+  TweetPageDto,
+  TweetQueryDto,
+} from './tweet.dto';
 import { toTweetDto } from './tweet-response.mapper';
 import { TweetHistoryDto } from './history.dto';
 import { toTweetHistoryDto } from './history-response.mapper';
@@ -27,11 +34,7 @@ export class TweetsController {
   @ApiOkResponse({ type: TweetPageDto, description: 'newest first' })
   @ApiErrors(400, 503)
   async findTweets(@Query() query: TweetQueryDto): Promise<TweetPageDto> {
-    const page = await this.repository.findTweets({
-      ...toTweetFilter(query),
-      limit: query.limit,
-      after: query.cursor === undefined ? undefined : (decodeCursor(query.cursor) ?? undefined),
-    });
+    const page = await this.repository.findTweets(toTweetPageFilter(query));
     return {
       data: page.items.map((tweet) => toTweetDto(tweet, this.timeZone)),
       nextCursor: page.next && encodeCursor(page.next),

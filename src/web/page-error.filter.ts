@@ -4,6 +4,13 @@ import { isStatementTimeout } from '../database/statement-timeout.filter';
 import { ErrorPage } from './views/error.page';
 import { renderDocument } from './views/layout';
 
+/** The messages the JSON API answers an exception with (a list for invalid input, else one). */
+export function exceptionMessages(error: HttpException): string[] {
+  const body = error.getResponse();
+  const message = typeof body === 'object' && body !== null ? (body as { message?: unknown }).message : body;
+  return (Array.isArray(message) ? message : [message]).map(String);
+}
+
 /** A page's error as a page: its status, and the messages the JSON API would give. */
 @Catch()
 export class PageErrorFilter implements ExceptionFilter {
@@ -15,9 +22,7 @@ export class PageErrorFilter implements ExceptionFilter {
     let messages = ['Something went wrong; the log says what.'];
     if (error instanceof HttpException) {
       status = error.getStatus();
-      const body = error.getResponse();
-      const message = typeof body === 'object' && body !== null ? (body as { message?: unknown }).message : body;
-      messages = (Array.isArray(message) ? message : [message]).map(String);
+      messages = exceptionMessages(error);
     } else if (isStatementTimeout(error)) {
       status = 503;
       messages = ['The database did not answer within DATABASE_STATEMENT_TIMEOUT_MS: try again.'];

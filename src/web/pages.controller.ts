@@ -1,24 +1,32 @@
-import { Controller, NotFoundException, Param, Query, Res, UseFilters } from '@nestjs/common';
+import {
+  BadRequestException,
+  Controller,
+  NotFoundException,
+  Param,
+  Query,
+  Res,
+  UseFilters,
+  ValidationPipe,
+} from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { plainToInstance } from 'class-transformer';
-import { validate, ValidationError } from 'class-validator';
 import type { FastifyReply } from 'fastify';
 import { toAccountDto } from '../accounts/accounts.dto';
 import { AccountsRepository } from '../accounts/accounts.repository';
 import type { Environment } from '../config/environment';
-import { decodeCursor, encodeCursor } from '../pagination/cursor';
+import { VALIDATION_OPTIONS } from '../input-hardening';
+import { encodeCursor } from '../pagination/cursor';
 import { toSyncRunDto } from '../sync/sync.dto';
 import { SyncRepository } from '../sync/sync.repository';
 import { toScheduleEntryDto } from '../tasks/schedule.dto';
 import { ScheduleRepository } from '../tasks/schedule.repository';
 import { TasksService } from '../tasks/tasks.service';
 import { toTweetHistoryDto, toUserHistoryDto } from '../tweets/history-response.mapper';
-import { toTweetFilter, TweetIdParams, TweetQueryDto } from '../tweets/tweet.dto';
+import { toTweetPageFilter, TweetIdParams, TweetQueryDto } from '../tweets/tweet.dto';
 import { toTweetDto, toUserDto } from '../tweets/tweet-response.mapper';
 import { TweetRecord, TweetsRepository } from '../tweets/tweets.repository';
 import { ScreenNameParams } from '../tweets/user.dto';
 import { Page } from './page-route';
-import { PageErrorFilter } from './page-error.filter';
+import { exceptionMessages, PageErrorFilter } from './page-error.filter';
 import { AccountPage } from './views/account.page';
 import { AccountsPage } from './views/accounts.page';
 import type { Clock } from './views/format';
@@ -35,6 +43,7 @@ const REPLIES_SHOWN = 100;
 /** How far up a reply chain the tweet's page follows stored tweets. */
 const ANCESTORS_SHOWN = 20;
 const FILTERS = ['q', 'screenName', 'since', 'until', 'include'] as const;
+const TIMELINE_QUERY = new ValidationPipe(VALIDATION_OPTIONS);
 
 /** The pages: server-rendered from the repositories the JSON API reads, through its mappers. */
 @Controller()
@@ -57,31 +66,35 @@ export class PagesController {
     return { timeZone: this.timeZone, now: new Date() };
   }
 
-  // The query is validated here, not by the global pipe: a search form sends its empty fields, and
-  // a mistake is shown in the page (400) rather than as JSON.
+  // The query is validated here, by a pipe like the global one: a search form sends its empty
+  // fields, and a mistake is shown in the page (400) rather than as JSON.
   @Page('/')
   async timeline(@Query() raw: Record<string, unknown>, @Res({ passthrough: true }) reply: FastifyReply) {
     const given = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== ''));
-    const query = plainToInstance(TweetQueryDto, { ...given, limit: String(TIMELINE_PAGE_SIZE) });
-    const errors = flatten(
-      await validate(query, { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true }),
-    );
     const filters: TimelineFilters = Object.fromEntries(
       FILTERS.flatMap((key) => (typeof given[key] === 'string' ? [[key, given[key]]] : [])),
     );
-    const accounts = await this.accounts.findAccounts({ limit: ACCOUNTS_SHOWN });
+    let errors: string[] = [];
+    const query = await TIMELINE_QUERY.transform(
+      { ...given, limit: String(TIMELINE_PAGE_SIZE) },
+      { type: 'query', metatype: TweetQueryDto },
+    ).then(
+      (valid) => valid as TweetQueryDto,
+      (error: unknown) => {
+        if (!(error instanceof BadRequestException)) throw error;
+        errors = exceptionMessages(error);
+        return null;
+      },
+    );
     let page: { items: TweetRecord[]; next: string | null } = { items: [], next: null };
-    if (errors.length > 0) {
-      void reply.status(400);
-    } else {
-      const found = await this.tweets.findTweets({
-        ...toTweetFilter(query),
-        includeRaw: false, // the page never shows it
-        limit: TIMELINE_PAGE_SIZE,
-        after: query.cursor === undefined ? undefined : (decodeCursor(query.cursor) ?? undefined),
-      });
+    if (query) {
+      // The page never shows the raw API object.
+      const found = await this.tweets.findTweets({ ...toTweetPageFilter(query), includeRaw: false });
       page = { items: found.items, next: found.next && encodeCursor(found.next) };
+    } else {
+      void reply.status(400);
     }
+    const accounts = await this.accounts.findAccounts({ limit: ACCOUNTS_SHOWN });
     return renderDocument(
       TimelinePage({
         tweets: page.items.map((tweet) => toTweetDto(tweet, this.timeZone)),
@@ -89,7 +102,7 @@ export class PagesController {
         filters,
         errors,
         accounts: accounts.items.map(toAccountDto),
-        continued: query.cursor !== undefined,
+        continued: given.cursor !== undefined,
         clock: this.clock(),
       }),
     );
@@ -185,9 +198,4 @@ export class PagesController {
       }),
     );
   }
-}
-
-/** The messages of class-validator's errors, as the ValidationPipe words them. */
-function flatten(errors: ValidationError[]): string[] {
-  return errors.flatMap((error) => [...Object.values(error.constraints ?? {}), ...flatten(error.children ?? [])]);
 }
